@@ -1,0 +1,50 @@
+# The README names two targets: `make run` and `make test`. The rest are helpers.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Development defaults; production sets these in its own environment (README, "Production").
+export DEBUG ?= true
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint format setup seed bench messages clean
+
+$(STAMP): requirements.lock
+	@set -e; \
+	if [ ! -x $(PY) ]; then \
+	  base=$$(scripts/find-python); \
+	  echo "Using $$base"; \
+	  "$$base" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9; \
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock; \
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_article
+	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_admin
+
+run: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages -l id --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

@@ -1,0 +1,74 @@
+"""factory-boy factories for participants, shared by the tests and the demo-data command."""
+
+import datetime
+
+import factory
+from factory.django import DjangoModelFactory
+
+from programs.factories import InstitutionFactory, ProgramFactory
+
+from .models import ChangeProject, Enrolment, Gender, Milestone, Participant, PositionLevel, Rank
+
+
+def _faker(provider):
+    """One value from the shared, seedable Faker (factory.random.reseed_random seeds it)."""
+    return factory.Faker(provider).evaluate(None, None, {"locale": "id_ID"})
+
+
+def make_nip(*, birth_date, tmt_year, tmt_month, gender, sequence):
+    """A NIP whose parts agree with the given facts: YYYYMMDD YYYYMM G NNN."""
+    return (
+        f"{birth_date:%Y%m%d}{tmt_year:04d}{tmt_month:02d}{1 if gender == Gender.MALE else 2}{sequence:03d}"
+    )
+
+
+class ParticipantFactory(DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    gender = factory.Iterator([Gender.MALE, Gender.FEMALE])
+    name = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.gender == Gender.MALE),
+        factory.LazyFunction(lambda: f"{_faker('first_name_male')} {_faker('last_name_male')}"),
+        factory.LazyFunction(lambda: f"{_faker('first_name_female')} {_faker('last_name_female')}"),
+    )
+    birth_date = factory.Faker(
+        "date_between_dates", date_start=datetime.date(1968, 1, 1), date_end=datetime.date(1985, 12, 31)
+    )
+    nip = factory.LazyAttributeSequence(
+        lambda o, n: make_nip(
+            birth_date=o.birth_date,
+            tmt_year=o.birth_date.year + 25,
+            tmt_month=(n % 12) + 1,
+            gender=o.gender,
+            sequence=n % 999 + 1,
+        )
+    )
+    rank = Rank.IV_A
+    position = "Kepala Bidang"
+    position_level = PositionLevel.ADMINISTRATOR
+    institution = factory.SubFactory(InstitutionFactory)
+
+
+class EnrolmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    participant = factory.SubFactory(ParticipantFactory)
+    program = factory.SubFactory(ProgramFactory)
+
+
+class ChangeProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = ChangeProject
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    title = factory.Sequence(lambda n: f"Digitalisasi layanan {n}")
+
+
+class MilestoneFactory(DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    change_project = factory.SubFactory(ChangeProjectFactory)
+    activity = factory.Sequence(lambda n: f"Kegiatan {n}")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "participants"
+urlpatterns = [
+    path("<int:pk>/", views.participant_detail, name="detail"),
+    path("institutions/<int:pk>/", views.institution_detail, name="institution_detail"),
+]

@@ -1,0 +1,129 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Institution, Person, Program, ProgramRole, ProgramStatus, ProgramType, Source
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["publisher", "dateline", "published_on", "headline"]
+    list_filter = ["publisher"]
+    search_fields = ["publisher", "headline", "dateline"]
+    date_hierarchy = "published_on"
+
+
+@admin.register(ProgramType)
+class ProgramTypeAdmin(admin.ModelAdmin):
+    list_display = ["abbreviation", "name", "target_position", "former_echelon", "product_name", "order"]
+    list_editable = ["order"]
+    list_filter = ["product_name"]
+    search_fields = ["name", "abbreviation", "code"]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "province", "parent", "is_demo"]
+    list_filter = ["kind", "province", "is_demo"]
+    search_fields = ["name", "short_name"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    show_full_result_count = False
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "position", "institution", "is_demo"]
+    list_filter = ["is_demo", "institution__kind"]
+    search_fields = ["name", "position", "institution__name"]
+    list_select_related = ["institution"]
+    autocomplete_fields = ["institution"]
+    show_full_result_count = False
+
+    @admin.display(description=_("name"), ordering="name")
+    def full_name(self, obj):
+        return obj.full_name
+
+
+class ProgramStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ProgramStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ProgramStatus.values:
+            return queryset.with_status(self.value())
+        return queryset
+
+
+class ProgramRoleInline(admin.TabularInline):
+    model = ProgramRole
+    extra = 0
+    autocomplete_fields = ["person", "source"]
+    fields = ["role", "person", "date", "place", "note", "source"]
+
+
+@admin.register(ProgramRole)
+class ProgramRoleAdmin(admin.ModelAdmin):
+    list_display = ["person", "role", "program", "date", "place"]
+    list_filter = ["role", "program__program_type", "program__year"]
+    search_fields = ["person__name", "program__title", "note"]
+    list_select_related = ["person", "program"]
+    autocomplete_fields = ["program", "person", "source"]
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "program_type",
+        "cohort",
+        "year",
+        "organiser",
+        "start_date",
+        "end_date",
+        "seats",
+        "status_display",
+    ]
+    list_filter = [ProgramStatusFilter, "program_type", "year", "cancelled", "classical", "non_classical"]
+    search_fields = ["title", "organiser__name", "venue"]
+    list_select_related = ["program_type", "organiser"]
+    autocomplete_fields = ["organiser", "source"]
+    date_hierarchy = "start_date"
+    readonly_fields = ["end_date", "created_at", "updated_at"]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["program_type", "title", "year", "angkatan", "class_name", "organiser", "venue"]}),
+        (_("Schedule"), {"fields": ["start_date", "duration_days", "end_date", "capacity", "cancelled"]}),
+        (_("Learning"), {"fields": ["classical", "non_classical", "purpose"]}),
+        (_("Source"), {"fields": ["source", "created_at", "updated_at"]}),
+    ]
+
+    def get_inlines(self, request, obj):
+        # Enrolments live in the participants app, which depends on this one, so it registers its inline.
+        from participants.admin import EnrolmentInline
+
+        return [ProgramRoleInline, EnrolmentInline]
+
+    def get_queryset(self, request):
+        from participants.models import SEAT_STATUSES
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(seats_filled=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)))
+        )
+
+    @admin.display(description=_("angkatan"), ordering="angkatan")
+    def cohort(self, obj):
+        return obj.cohort_label or "—"
+
+    @admin.display(description=_("seats"), ordering="seats_filled")
+    def seats(self, obj):
+        return f"{obj.seats_filled} / {obj.capacity}"
+
+    @admin.display(description=_("status"))
+    def status_display(self, obj):
+        return obj.status.label

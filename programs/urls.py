@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programs"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("programs/<int:pk>/", views.program_detail, name="detail"),
+]

@@ -1,0 +1,18 @@
+"""The project's factories, in one import for the tests. They live beside their models so that the
+demo-data command can use them too."""
+
+from participants.factories import (  # noqa: F401 (re-exported)
+    ChangeProjectFactory,
+    EnrolmentFactory,
+    MilestoneFactory,
+    ParticipantFactory,
+    make_nip,
+)
+from programs.factories import (  # noqa: F401 (re-exported)
+    InstitutionFactory,
+    PersonFactory,
+    ProgramFactory,
+    ProgramRoleFactory,
+    ProgramTypeFactory,
+    SourceFactory,
+)

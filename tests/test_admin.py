@@ -1,0 +1,197 @@
+"""Every admin page renders for an administrator, and changelists cost the same queries at any size."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from participants.models import ChangeProject, Enrolment, EnrolmentStatus, Milestone, Participant
+from programs.models import Institution, Person, Program, ProgramRole, ProgramType, Source
+from tests.factories import (
+    ChangeProjectFactory,
+    EnrolmentFactory,
+    MilestoneFactory,
+    PersonFactory,
+    ProgramFactory,
+    ProgramRoleFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    Source,
+    ProgramType,
+    Institution,
+    Person,
+    ProgramRole,
+    Program,
+    Participant,
+    Enrolment,
+    ChangeProject,
+    Milestone,
+]
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def make_graph():
+    """One of everything the admin shows, linked as in real use."""
+    program = ProgramFactory(source=SourceFactory())
+    ProgramRoleFactory(program=program)
+    project = ChangeProjectFactory(
+        enrolment=EnrolmentFactory(program=program), mentor=PersonFactory(), coach=PersonFactory()
+    )
+    project.examiners.set([PersonFactory(), PersonFactory()])
+    MilestoneFactory(change_project=project)
+    return project
+
+
+def changelist_queries(client, model):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    return len(queries), response
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_admin_changelist_lists_the_rows(admin_client, model):
+    project = make_graph()
+    shown = {
+        Source: str(project.enrolment.program.source.headline),
+        ProgramType: "PKN Tingkat II",
+        Institution: project.enrolment.participant.institution.name,
+        Person: project.mentor.name,
+        ProgramRole: project.enrolment.program.roles.get().person.name,
+        Program: project.enrolment.program.title,
+        Participant: project.enrolment.participant.name,
+        Enrolment: project.enrolment.participant.name,
+        ChangeProject: project.title,
+        Milestone: project.milestones.get().activity,
+    }[model]
+
+    _count, response = changelist_queries(admin_client, model)
+
+    assert shown in response.content.decode()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_admin_changelist_queries_do_not_grow_with_rows(admin_client, model):
+    make_graph()
+    one, _response = changelist_queries(admin_client, model)
+    make_graph()
+    make_graph()
+    three, _response = changelist_queries(admin_client, model)
+
+    assert (model.__name__, one) == (model.__name__, three)
+    assert one == EXPECTED_CHANGELIST_QUERIES[model.__name__]
+
+
+# session, user, the rows, and per changelist: count for pagination, filters' lookups, date hierarchy.
+EXPECTED_CHANGELIST_QUERIES = {
+    "Source": 8,
+    "ProgramType": 6,
+    "Institution": 4,
+    "Person": 4,
+    "ProgramRole": 7,
+    "Program": 8,
+    "Participant": 4,
+    "Enrolment": 6,
+    "ChangeProject": 6,
+    "Milestone": 4,
+}
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_admin_add_page_renders_its_form(admin_client, model):
+    response = admin_client.get(admin_url(model, "add"))
+
+    assert response.status_code == 200
+    assert 'name="_save"' in response.content.decode()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_admin_change_page_shows_the_object(admin_client, model):
+    make_graph()
+    obj = model.objects.order_by("pk").last()
+
+    response = admin_client.get(admin_url(model, "change", obj.pk))
+
+    assert response.status_code == 200
+    assert (
+        str(obj) in response.content.decode() or str(obj).replace("&", "&amp;") in response.content.decode()
+    )
+
+
+def test_admin_pages_are_refused_to_an_outsider(client):
+    User.objects.create_user("outsider", password="pw-outsider-123")
+    client.login(username="outsider", password="pw-outsider-123")
+
+    response = client.get(admin_url(Participant, "changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_set_status_action_changes_selected_enrolments(admin_client):
+    program = ProgramFactory(capacity=5)
+    enrolments = EnrolmentFactory.create_batch(2, program=program, status=EnrolmentStatus.ACTIVE)
+
+    response = admin_client.post(
+        admin_url(Enrolment, "changelist"),
+        {
+            "action": "set_status",
+            "status": EnrolmentStatus.PASSED,
+            "_selected_action": [e.pk for e in enrolments],
+        },
+        follow=True,
+    )
+
+    assert list(Enrolment.objects.order_by("pk").values_list("status", flat=True)) == ["passed", "passed"]
+    assert [str(m) for m in response.context["messages"]] == ["2 pendaftaran kini berstatus Lulus."]
+
+
+def test_admin_program_inline_refuses_more_enrolments_than_seats(admin_client):
+    program = ProgramFactory(capacity=1)
+    participants = [EnrolmentFactory.build().participant for _ in range(2)]
+    for participant in participants:
+        participant.institution.save()
+        participant.save()
+    data = {
+        "program_type": program.program_type.pk,
+        "title": program.title,
+        "year": 2025,
+        "organiser": program.organiser.pk,
+        "venue": program.venue,
+        "start_date": "2025-06-23",
+        "duration_days": 107,
+        "capacity": 1,
+        "classical": "on",
+        "non_classical": "on",
+        "roles-TOTAL_FORMS": 0,
+        "roles-INITIAL_FORMS": 0,
+        "enrolments-TOTAL_FORMS": 2,
+        "enrolments-INITIAL_FORMS": 0,
+        "enrolments-0-participant": participants[0].pk,
+        "enrolments-0-status": "active",
+        "enrolments-1-participant": participants[1].pk,
+        "enrolments-1-status": "active",
+    }
+
+    response = admin_client.post(admin_url(Program, "change", program.pk), data)
+
+    assert response.status_code == 200
+    assert Enrolment.objects.filter(program=program).count() == 0
+    errors = response.context["inline_admin_formsets"][1].formset.non_form_errors()
+    assert list(errors) == ["Program ini memiliki 1 kursi; pendaftaran ini akan memakai 2."]
+
+
+def test_admin_user_and_group_pages_render(admin_client):
+    Group.objects.create(name="Staf")
+
+    response = admin_client.get(reverse("admin:auth_group_changelist"))
+
+    assert "Staf" in response.content.decode()
