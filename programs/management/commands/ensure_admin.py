@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(password)
         user.save()
+        administrators = Group.objects.filter(name="Administrator").first()
+        if administrators is not None:
+            user.groups.add(administrators)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Administrator {'created' if created else 'ready'}: username {username!r}, password {password!r}"
