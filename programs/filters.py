@@ -1,7 +1,6 @@
 """The program list's filters, shared by the page and by the exports that follow it."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -43,11 +42,3 @@ class ProgramFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.with_status(value) if value else queryset
-
-    @property
-    def form(self):
-        form = super().form
-        for field in form.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs.setdefault("class", "form-select")
-        return form
