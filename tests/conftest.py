@@ -29,3 +29,10 @@ def _english_outside_requests():
 def _fast_password_hasher(settings):
     # PBKDF2 costs about 0.3 s a login here; tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english(client, settings):
+    """The test client asks for English pages (the site's default is Indonesian)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

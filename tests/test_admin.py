@@ -190,8 +190,8 @@ def test_admin_program_inline_refuses_more_enrolments_than_seats(admin_client):
 
 
 def test_admin_user_and_group_pages_render(admin_client):
-    Group.objects.create(name="Staf")
+    Group.objects.create(name="Tim Evaluasi")
 
     response = admin_client.get(reverse("admin:auth_group_changelist"))
 
-    assert "Staf" in response.content.decode()
+    assert "Tim Evaluasi" in response.content.decode()
