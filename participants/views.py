@@ -1,18 +1,143 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+"""Staff pages for participants and institutions. Every read goes through participants.access."""
 
-from programs.models import Institution
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Participant
+from programs.charts import stacked_columns, timeline
+from programs.models import Institution, InstitutionKind, ProgramType
+
+from .access import (
+    can_see_personal_data,
+    get_visible_participant,
+    scope_enrolments,
+    scope_institutions,
+    staff_view,
+)
+from .models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Milestone, Participant
+
+PAGE_SIZE = 25
+PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
 
 
-@login_required
+@staff_view("participants.view_participant")
 def participant_detail(request, pk):
-    participant = get_object_or_404(Participant, pk=pk)
-    return render(request, "participants/detail.html", {"participant": participant})
+    participant = get_visible_participant(
+        request.user, pk, Participant.objects.select_related("institution__parent")
+    )
+    enrolments = list(
+        participant.enrolments.select_related(
+            "program__program_type", "program__organiser", "change_project__mentor", "change_project__coach"
+        )
+        .prefetch_related(
+            Prefetch(
+                "change_project__milestones", queryset=Milestone.objects.order_by("order", "planned_start")
+            ),
+            "change_project__examiners",
+        )
+        .order_by("-program__start_date")
+    )
+    today = timezone.localdate()
+    for enrolment in enrolments:
+        project = getattr(enrolment, "change_project", None)
+        enrolment.project = project
+        enrolment.timeline = timeline(project.milestones.all(), today=today) if project else None
+    show_personal = can_see_personal_data(request.user)
+    context = {
+        "participant": participant,
+        "nip": participant.decoded_nip if show_personal else None,
+        "show_personal": show_personal,
+        "enrolments": enrolments,
+        "today": today,
+    }
+    return render(request, "participants/participant_detail.html", context)
 
 
-@login_required
+def _institutions_with_counts(user):
+    return (
+        scope_institutions(Institution.objects.all(), user)
+        .select_related("parent")
+        .annotate(
+            participants_total=Count("participants", distinct=True),
+            enrolments_total=Count("participants__enrolments"),
+            passed_total=Count(
+                "participants__enrolments", filter=Q(participants__enrolments__status__in=PASSED)
+            ),
+        )
+    )
+
+
+@staff_view("programs.view_institution")
+def institution_list(request):
+    institutions = _institutions_with_counts(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        institutions = institutions.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
+    kind = request.GET.get("kind", "")
+    if kind in InstitutionKind.values:
+        institutions = institutions.filter(kind=kind)
+    sort = request.GET.get("sort", "-participants")
+    orderings = {
+        "name": "name",
+        "-name": "-name",
+        "participants": "participants_total",
+        "-participants": "-participants_total",
+    }
+    institutions = institutions.order_by(orderings.get(sort, "-participants_total"), "name")
+    page = Paginator(institutions, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "kind": kind, "kinds": InstitutionKind.choices, "sort": sort}
+    return render(request, "participants/institution_list.html", context)
+
+
+@staff_view("programs.view_institution")
 def institution_detail(request, pk):
-    institution = get_object_or_404(Institution, pk=pk)
-    return render(request, "participants/institution_detail.html", {"institution": institution})
+    institution = (
+        scope_institutions(Institution.objects.select_related("parent"), request.user).filter(pk=pk).first()
+    )
+    if institution is None:
+        raise Http404
+    enrolments = scope_enrolments(
+        Enrolment.objects.filter(participant__institution=institution), request.user
+    )
+    per_year = list(
+        enrolments.values_list("program__year", "program__program_type__abbreviation", "status").annotate(
+            n=Count("pk")
+        )
+    )
+    rows = {}
+    for year, type_name, status, n in per_year:
+        row = rows.setdefault(
+            (year, type_name),
+            {"year": year, "type": type_name, "total": 0, "passed": 0, "other": 0, "ongoing": 0},
+        )
+        row["total"] += n
+        if status in PASSED:
+            row["passed"] += n
+        elif status in (EnrolmentStatus.REGISTERED, EnrolmentStatus.ACTIVE, EnrolmentStatus.NOMINATED):
+            row["ongoing"] += n
+        else:
+            row["other"] += n
+    types = list(ProgramType.objects.values_list("abbreviation", flat=True))
+    chart = stacked_columns(
+        _("Participants sent per year by program type"),
+        [(year, type_name, n) for year, type_name, _status, n in per_year],
+        series_order=types,
+    )
+    recent = Paginator(
+        enrolments.select_related("participant", "program__program_type").order_by(
+            "-program__start_date", "pk"
+        ),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    context = {
+        "institution": institution,
+        "table": sorted(rows.values(), key=lambda r: (-r["year"], r["type"])),
+        "chart": chart,
+        "page": recent,
+        "seat_statuses": SEAT_STATUSES,
+        "show_personal": can_see_personal_data(request.user),
+    }
+    return render(request, "participants/institution_detail.html", context)

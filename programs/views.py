@@ -1,15 +1,275 @@
-from django.contrib.auth.decorators import login_required
+"""Staff pages for programs: overview, program list, program dashboard, cohort comparison.
+
+Programs themselves are not personal data: anyone with programs.view_program sees them. Everything
+about participants goes through participants.access, so a liaison sees only their institution's people.
+"""
+
+from collections import Counter
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import Program
+from participants.access import can_see_personal_data, scope_enrolments, staff_view
+from participants.models import (
+    SEAT_STATUSES,
+    ChangeProjectStage,
+    Enrolment,
+    EnrolmentStatus,
+    Gender,
+)
+
+from .charts import hbar_chart, stacked_columns
+from .filters import ProgramFilter
+from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
+
+PAGE_SIZE = 25
+PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
 
 
-@login_required
+def _label(choices, value):
+    try:
+        return choices(value).label
+    except ValueError:
+        return value or _("Unknown")
+
+
+@staff_view("programs.view_program")
 def overview(request):
-    return render(request, "programs/overview.html", {})
+    today = timezone.localdate()
+    enrolments = scope_enrolments(Enrolment.objects.all(), request.user)
+    figures = enrolments.aggregate(
+        participants=Count("participant", distinct=True),
+        passed=Count("pk", filter=Q(status__in=PASSED)),
+        institutions=Count("participant__institution", distinct=True),
+        demo=Count("pk", filter=Q(participant__is_demo=True)),
+    )
+    figures["programs_this_year"] = Program.objects.filter(year=today.year).count()
+
+    ongoing = list(
+        Program.objects.ongoing(today).select_related("program_type", "organiser").order_by("end_date")[:10]
+    )
+    for program in ongoing:
+        program.today_number = program.day_number(today)
+
+    types = list(ProgramType.objects.values_list("abbreviation", flat=True))
+    per_year = enrolments.values_list("program__year", "program__program_type__abbreviation").annotate(
+        n=Count("pk")
+    )
+    by_kind = enrolments.values_list("participant__institution__kind").annotate(n=Count("pk")).order_by("-n")
+    top = (
+        enrolments.values_list("participant__institution__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "participant__institution__name")[:10]
+    )
+    context = {
+        "figures": figures,
+        "ongoing": ongoing,
+        "year": today.year,
+        "chart_per_year": stacked_columns(
+            _("Participants per year by program type"), list(per_year), series_order=types
+        ),
+        "chart_kinds": hbar_chart(
+            _("Participants by institution kind"), [(_label(InstitutionKind, k), n) for k, n in by_kind]
+        ),
+        "chart_top": hbar_chart(_("Top institutions"), list(top)),
+    }
+    return render(request, "programs/overview.html", context)
 
 
-@login_required
+@staff_view("programs.view_program")
+def program_list(request):
+    programs = (
+        Program.objects.select_related("program_type", "organiser")
+        .annotate(seats_filled=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)))
+        .order_by("-start_date", "pk")
+    )
+    program_filter = ProgramFilter(request.GET or None, queryset=programs, request=request)
+    queryset = program_filter.qs if program_filter.is_bound and program_filter.is_valid() else programs
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for program in page:
+        program.current_status = program.status_on(today)
+    return render(request, "programs/program_list.html", {"filter": program_filter, "page": page})
+
+
+SORTS = {
+    "name": "participant__name",
+    "institution": "participant__institution__name",
+    "status": "status",
+    "stage": "change_project__stage",
+    "project": "change_project__title",
+}
+
+
+def _participant_table(request, enrolments):
+    """Search, sort and page the dashboard's participant table; returns (page, sort, q)."""
+    q = request.GET.get("q", "").strip()
+    if q:
+        enrolments = enrolments.filter(
+            Q(participant__name__icontains=q)
+            | Q(participant__nip__icontains=q.replace(" ", ""))
+            | Q(participant__institution__name__icontains=q)
+            | Q(change_project__title__icontains=q)
+        )
+    sort = request.GET.get("sort", "name")
+    field = SORTS.get(sort.lstrip("-"), SORTS["name"])
+    if sort.lstrip("-") not in SORTS:
+        sort = "name"
+    enrolments = enrolments.order_by(f"-{field}" if sort.startswith("-") else field, "pk")
+    return Paginator(enrolments, PAGE_SIZE).get_page(request.GET.get("page")), sort, q
+
+
+@staff_view("programs.view_program")
 def program_detail(request, pk):
-    program = get_object_or_404(Program, pk=pk)
-    return render(request, "programs/detail.html", {"program": program})
+    program = get_object_or_404(Program.objects.select_related("program_type", "organiser", "source"), pk=pk)
+    today = timezone.localdate()
+    seats_filled = program.enrolments.holding_seats().count()  # every seat, whoever may see whom
+    enrolments = scope_enrolments(program.enrolments.all(), request.user)
+    # A program holds at most its capacity: the aggregates are computed from one bounded query.
+    rows = list(
+        enrolments.values_list(
+            "status",
+            "participant__gender",
+            "participant__rank",
+            "participant__is_demo",
+            "participant__institution__kind",
+            "participant__institution__province",
+            "change_project__stage",
+        )
+    )
+    status_counts = Counter(row[0] for row in rows)
+    stage_counts = Counter(row[6] for row in rows if row[6])
+    charts = [
+        hbar_chart(
+            _("By institution kind"),
+            [(_label(InstitutionKind, k), n) for k, n in Counter(row[4] for row in rows).most_common()],
+        ),
+        hbar_chart(
+            _("By province"),
+            [(p or _("Central government"), n) for p, n in Counter(row[5] for row in rows).most_common()],
+            limit=12,
+        ),
+        hbar_chart(_("By rank"), sorted(Counter(row[2] or "—" for row in rows).items())),
+        hbar_chart(
+            _("By gender"), [(_label(Gender, g), n) for g, n in Counter(row[1] for row in rows).most_common()]
+        ),
+        hbar_chart(
+            _("Change projects by stage"),
+            [(stage.label, stage_counts.get(stage, 0)) for stage in ChangeProjectStage],
+        ),
+        hbar_chart(
+            _("Outcomes by status"),
+            [
+                (status.label, status_counts[status])
+                for status in EnrolmentStatus
+                if status_counts.get(status)
+            ],
+        ),
+    ]
+    table = enrolments.select_related("participant__institution", "change_project")
+    page, sort, q = _participant_table(request, table)
+
+    roles = list(program.roles.select_related("person__institution").order_by("role", "date", "person__name"))
+    officials = [
+        role for role in roles if role.role not in (RoleKind.COACH, RoleKind.EXAMINER, RoleKind.MENTOR)
+    ]
+    mentors = (
+        Person.objects.filter(mentored_projects__enrolment__in=enrolments)
+        .select_related("institution")
+        .distinct()
+        .order_by("name")
+    )
+    context = {
+        "program": program,
+        "status": program.status_on(today),
+        "day_number": program.day_number(today),
+        "seats_filled": seats_filled,
+        "seats_free": max(program.capacity - seats_filled, 0),
+        "visible_count": len(rows),
+        "has_demo": any(row[3] for row in rows),
+        "charts": charts,
+        "page": page,
+        "sort": sort,
+        "q": q,
+        "show_personal": can_see_personal_data(request.user),
+        "officials": officials,
+        "coaches": [role.person for role in roles if role.role == RoleKind.COACH],
+        "examiners": [role.person for role in roles if role.role == RoleKind.EXAMINER],
+        "mentors": list(mentors),
+        "passed": sum(status_counts[s] for s in PASSED),
+    }
+    return render(request, "programs/program_detail.html", context)
+
+
+class CompareForm(forms.Form):
+    programs = forms.ModelMultipleChoiceField(
+        label=_("Programs to compare"),
+        queryset=Program.objects.select_related("program_type").order_by("-start_date", "pk"),
+        help_text=_("Choose two to six programs."),
+    )
+
+    def clean_programs(self):
+        programs = self.cleaned_data["programs"]
+        if not 2 <= len(programs) <= 6:
+            raise forms.ValidationError(_("Choose two to six programs."))
+        return programs
+
+
+@staff_view("programs.view_program")
+def compare(request):
+    form = CompareForm(request.GET or None)
+    columns = []
+    kinds = list(InstitutionKind)
+    if form.is_valid():
+        programs = list(form.cleaned_data["programs"].select_related("organiser"))
+        ids = [program.pk for program in programs]
+        enrolments = scope_enrolments(Enrolment.objects.filter(program_id__in=ids), request.user)
+        by_status = Counter()
+        for program_id, status, n in enrolments.values_list("program_id", "status").annotate(n=Count("pk")):
+            by_status[(program_id, status)] = n
+        by_kind = Counter()
+        for program_id, kind, n in enrolments.values_list(
+            "program_id", "participant__institution__kind"
+        ).annotate(n=Count("pk")):
+            by_kind[(program_id, kind)] = n
+        by_stage = Counter()
+        for program_id, stage, n in enrolments.values_list("program_id", "change_project__stage").annotate(
+            n=Count("pk")
+        ):
+            by_stage[(program_id, stage)] = n
+        for program in programs:
+            total = sum(n for (pid, _status), n in by_status.items() if pid == program.pk)
+            finished = sum(
+                by_status[(program.pk, s)]
+                for s in (
+                    *PASSED,
+                    EnrolmentStatus.FAILED,
+                    EnrolmentStatus.DID_NOT_FINISH,
+                    EnrolmentStatus.DISMISSED,
+                )
+            )
+            passed = sum(by_status[(program.pk, s)] for s in PASSED)
+            reported = sum(
+                by_stage[(program.pk, s)]
+                for s in (ChangeProjectStage.REPORTED, ChangeProjectStage.CONTINUING)
+            )
+            columns.append(
+                {
+                    "program": program,
+                    "size": total,
+                    "kinds": [by_kind[(program.pk, kind)] for kind in kinds],
+                    "pass_rate": round(100 * passed / finished) if finished else None,
+                    "passed": passed,
+                    "stages": [by_stage[(program.pk, stage)] for stage in ChangeProjectStage],
+                    "reported_rate": round(100 * reported / total) if total else None,
+                }
+            )
+    return render(
+        request,
+        "programs/compare.html",
+        {"form": form, "columns": columns, "kinds": kinds, "stages": list(ChangeProjectStage)},
+    )

@@ -36,3 +36,35 @@ def english(client, settings):
     """The test client asks for English pages (the site's default is Indonesian)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+def make_user(username, *, groups=(), is_staff=False, institution=None):
+    from django.contrib.auth.models import Group, User
+
+    from participants.models import Liaison
+
+    user = User.objects.create_user(username, password=f"pw-{username}-2025", is_staff=is_staff)
+    user.groups.set([Group.objects.get(name=name) for name in groups])
+    if institution is not None:
+        Liaison.objects.create(user=user, institution=institution)
+    return user
+
+
+@pytest.fixture
+def personas(db):
+    """The named people of the permission tests, and two institutions (A with a child unit, and B)."""
+    from tests.factories import InstitutionFactory
+
+    institution_a = InstitutionFactory(name="Kementerian Contoh A", kind="ministry", province="")
+    unit_a = InstitutionFactory(name="Biro SDM Kementerian Contoh A", kind="ministry", province="", parent=institution_a)
+    institution_b = InstitutionFactory(name="Pemerintah Kota Contoh B", kind="city")
+    return {
+        "institution_a": institution_a,
+        "unit_a": unit_a,
+        "institution_b": institution_b,
+        "administrator": make_user("administrator", groups=["Administrator"], is_staff=True),
+        "staff": make_user("staff", groups=["Staf"]),
+        "liaison": make_user("liaison", groups=["Penghubung instansi"], institution=institution_a),
+        "liaison_other": make_user("liaison_other", groups=["Penghubung instansi"], institution=institution_b),
+        "outsider": make_user("outsider"),
+    }
