@@ -56,7 +56,9 @@ def personas(db):
     from tests.factories import InstitutionFactory
 
     institution_a = InstitutionFactory(name="Kementerian Contoh A", kind="ministry", province="")
-    unit_a = InstitutionFactory(name="Biro SDM Kementerian Contoh A", kind="ministry", province="", parent=institution_a)
+    unit_a = InstitutionFactory(
+        name="Biro SDM Kementerian Contoh A", kind="ministry", province="", parent=institution_a
+    )
     institution_b = InstitutionFactory(name="Pemerintah Kota Contoh B", kind="city")
     return {
         "institution_a": institution_a,
@@ -65,6 +67,19 @@ def personas(db):
         "administrator": make_user("administrator", groups=["Administrator"], is_staff=True),
         "staff": make_user("staff", groups=["Staf"]),
         "liaison": make_user("liaison", groups=["Penghubung instansi"], institution=institution_a),
-        "liaison_other": make_user("liaison_other", groups=["Penghubung instansi"], institution=institution_b),
+        "liaison_other": make_user(
+            "liaison_other", groups=["Penghubung instansi"], institution=institution_b
+        ),
         "outsider": make_user("outsider"),
     }
+
+
+@pytest.fixture
+def time_machine_today(monkeypatch):
+    """Sets the date the app sees as today (timezone.localdate), without mocking the project's code."""
+    from django.utils import timezone
+
+    def travel(day):
+        monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
+
+    return travel

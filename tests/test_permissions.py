@@ -30,11 +30,19 @@ def pages(world):
         (reverse("programs:list"), "PKN II Contoh 2025", everyone, set()),
         (reverse("programs:detail", args=[program.pk]), "PKN II Contoh 2025", everyone, set()),
         (reverse("programs:compare"), "Bandingkan", everyone, set()),
-        (reverse("participants:detail", args=[participant.pk]), "Rahmat Contoh", {"liaison", "staff", "administrator"},
-         {"liaison_other"}),
+        (
+            reverse("participants:detail", args=[participant.pk]),
+            "Rahmat Contoh",
+            {"liaison", "staff", "administrator"},
+            {"liaison_other"},
+        ),
         (reverse("participants:institution_list"), "Institusi", everyone, set()),
-        (reverse("participants:institution_detail", args=[world["unit_a"].pk]), "Biro SDM Kementerian Contoh A",
-         {"liaison", "staff", "administrator"}, {"liaison_other"}),
+        (
+            reverse("participants:institution_detail", args=[world["unit_a"].pk]),
+            "Biro SDM Kementerian Contoh A",
+            {"liaison", "staff", "administrator"},
+            {"liaison_other"},
+        ),
     ]
 
 
@@ -47,7 +55,9 @@ def test_every_staff_page_answers_each_role_as_expected(client, world, role):
         response = client.get(url)
         if role == "anonymous":
             assert (url, response.status_code, response["Location"]) == (
-                url, 302, f"{reverse('login')}?next={url}"
+                url,
+                302,
+                f"{reverse('login')}?next={url}",
             )
         elif role in allowed:
             assert (url, response.status_code) == (url, 200)

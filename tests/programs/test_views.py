@@ -1,0 +1,231 @@
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from participants.models import EnrolmentStatus
+from programs.article import article_program
+from tests.factories import (
+    ChangeProjectFactory,
+    EnrolmentFactory,
+    InstitutionFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    ProgramTypeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def banten(db):
+    call_command("seed_article", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    return article_program()
+
+
+@pytest.fixture
+def staff_client(english, personas):
+    english.force_login(personas["staff"])
+    return english
+
+
+def test_program_dashboard_banten_shows_52_of_52_seats_and_107_days(staff_client, banten):
+    response = staff_client.get(reverse("programs:detail", args=[banten.pk]))
+    page = response.content.decode()
+
+    assert '<p class="display-6 mb-1" data-testid="seats">52 of 52</p>' in page
+    assert '<dd class="col-sm-8" data-testid="program-duration">107 days</dd>' in page
+    assert "23 June 2025 – 7 October 2025" in page
+    assert "BPSDM Provinsi Banten, Pandeglang" in page
+    assert "Andra Soni" in page and "Untung Saritomo" in page and "Agus Sudrajat" in page
+    assert "This page shows synthetic demo data" in page
+    assert len(response.context["page"]) == 25
+    assert response.context["page"].paginator.count == 52
+
+
+def test_program_dashboard_in_indonesian_by_default(client, personas, banten):
+    client.force_login(personas["staff"])
+
+    page = client.get(reverse("programs:detail", args=[banten.pk])).content.decode()
+
+    assert '<p class="display-6 mb-1" data-testid="seats">52 dari 52</p>' in page
+    assert '<dd class="col-sm-8" data-testid="program-duration">107 hari</dd>' in page
+    assert "23 Juni 2025 – 7 Oktober 2025" in page
+
+
+def test_program_dashboard_charts_count_every_participant(staff_client, banten):
+    response = staff_client.get(reverse("programs:detail", args=[banten.pk]))
+
+    totals = {chart.title: chart.total for chart in response.context["charts"]}
+    assert set(totals.values()) == {52}
+    stage_chart = response.context["charts"][4]
+    assert [bar.label for bar in stage_chart.bars] == [
+        "Design",
+        "Design seminar",
+        "Implementation",
+        "Results seminar",
+        "Reported",
+        "Continuing after training",
+    ]
+    assert [bar.value for bar in stage_chart.bars] == [1, 2, 4, 8, 22, 15]
+
+
+def test_program_dashboard_table_search_and_sort(staff_client):
+    program = ProgramFactory()
+    for name, title in [("Budi", "Zonasi"), ("Ani", "Arsip Digital"), ("Citra", "Layanan Daring")]:
+        ChangeProjectFactory(
+            title=title,
+            enrolment=EnrolmentFactory(program=program, participant=ParticipantFactory(name=name)),
+        )
+    url = reverse("programs:detail", args=[program.pk])
+
+    by_name = [e.participant.name for e in staff_client.get(url).context["page"]]
+    by_project_desc = [
+        e.participant.name for e in staff_client.get(url, {"sort": "-project"}).context["page"]
+    ]
+    searched = [e.participant.name for e in staff_client.get(url, {"q": "arsip"}).context["page"]]
+
+    assert by_name == ["Ani", "Budi", "Citra"]
+    assert by_project_desc == ["Budi", "Citra", "Ani"]
+    assert searched == ["Ani"]
+
+
+def test_program_dashboard_unknown_sort_falls_back_to_name(staff_client):
+    program = ProgramFactory()
+    EnrolmentFactory(program=program, participant=ParticipantFactory(name="Budi"))
+
+    response = staff_client.get(
+        reverse("programs:detail", args=[program.pk]), {"sort": "participant__nip", "page": "x"}
+    )
+
+    assert [e.participant.name for e in response.context["page"]] == ["Budi"]
+    assert response.context["sort"] == "name"
+
+
+def test_program_list_filters_by_type_year_and_status(staff_client):
+    pka = ProgramTypeFactory(code="pka")
+    ProgramFactory(title="PKN II 2025", year=2025, start_date=datetime.date(2025, 6, 23))
+    ProgramFactory(title="PKA 2025", year=2025, program_type=pka, start_date=datetime.date(2025, 3, 1))
+    ProgramFactory(title="PKN II 2024", year=2024, start_date=datetime.date(2024, 6, 1))
+    ProgramFactory(title="Cancelled", year=2025, cancelled=True)
+    url = reverse("programs:list")
+
+    def titles(**params):
+        return [p.title for p in staff_client.get(url, params).context["page"]]
+
+    assert titles(program_type=pka.pk) == ["PKA 2025"]
+    assert titles(year=2024) == ["PKN II 2024"]
+    assert titles(status="cancelled") == ["Cancelled"]
+    assert titles(q="pkn ii", ordering="start") == ["PKN II 2024", "PKN II 2025"]
+
+
+def test_program_list_invalid_filter_shows_the_error_not_a_500(staff_client):
+    ProgramFactory(title="PKN II 2025")
+
+    response = staff_client.get(reverse("programs:list"), {"year": "twenty", "status": "bogus"})
+
+    assert response.status_code == 200
+    assert response.context["filter"].errors == {
+        "year": ["Enter a number."],
+        "status": ["Select a valid choice. bogus is not one of the available choices."],
+    }
+
+
+def test_program_list_pagination_keeps_the_filters_in_links(staff_client):
+    for n in range(27):
+        ProgramFactory(title=f"PKN {n}", year=2025)
+
+    page = staff_client.get(reverse("programs:list"), {"year": 2025}).content.decode()
+
+    assert 'href="?year=2025&amp;page=2"' in page
+
+
+def test_overview_figures_and_ongoing_program(staff_client, banten, time_machine_today):
+    time_machine_today(datetime.date(2025, 7, 1))
+    response = staff_client.get(reverse("programs:overview"))
+
+    figures = response.context["figures"]
+    assert (figures["participants"], figures["institutions"], figures["programs_this_year"]) == (
+        52,
+        len({p for p in banten.enrolments.values_list("participant__institution", flat=True)}),
+        1,
+    )
+    assert figures["passed"] == banten.enrolments.filter(status__in=["passed", "passed_deferred"]).count()
+    assert [(p.title, p.today_number) for p in response.context["ongoing"]] == [(banten.title, 9)]
+    assert "day 9 of 107" in response.content.decode()
+
+
+def test_compare_two_programs_side_by_side(staff_client):
+    first, second = ProgramFactory(title="Angkatan I"), ProgramFactory(title="Angkatan II")
+    ministry = InstitutionFactory(kind="ministry", province="")
+    EnrolmentFactory(program=first, status=EnrolmentStatus.PASSED)
+    EnrolmentFactory(
+        program=first, status=EnrolmentStatus.FAILED, participant=ParticipantFactory(institution=ministry)
+    )
+    EnrolmentFactory(program=second, status=EnrolmentStatus.PASSED)
+
+    response = staff_client.get(reverse("programs:compare"), {"programs": [first.pk, second.pk]})
+
+    columns = {
+        c["program"].title: (c["size"], c["pass_rate"], c["kinds"][0]) for c in response.context["columns"]
+    }
+    assert columns == {"Angkatan I": (2, 50, 1), "Angkatan II": (1, 100, 0)}
+
+
+def test_compare_one_program_is_refused_with_a_message(staff_client):
+    program = ProgramFactory()
+
+    response = staff_client.get(reverse("programs:compare"), {"programs": [program.pk]})
+
+    assert response.context["form"].errors == {"programs": ["Choose two to six programs."]}
+    assert response.context["columns"] == []
+
+
+def make_programs(n):
+    for _ in range(n):
+        program = ProgramFactory()
+        for _ in range(2):
+            ChangeProjectFactory(enrolment=EnrolmentFactory(program=program))
+
+
+def queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("programs:overview", 11), ("programs:list", 8), ("programs:compare", 10)],
+)
+def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expected):
+    make_programs(1)
+    url = reverse(name)
+    params = {}
+    one = queries(staff_client, url)
+    make_programs(3)
+    if name == "programs:compare":
+        from programs.models import Program
+
+        params = {"programs": list(Program.objects.values_list("pk", flat=True)[:3])}
+        one = queries(staff_client, url, {"programs": params["programs"][:2]})
+    three = queries(staff_client, url, params)
+
+    assert (one, three) == (expected, expected)
+
+
+def test_program_dashboard_queries_do_not_grow_with_participants(staff_client):
+    small, large = ProgramFactory(), ProgramFactory(capacity=60)
+    ChangeProjectFactory(enrolment=EnrolmentFactory(program=small))
+    for _ in range(30):
+        ChangeProjectFactory(enrolment=EnrolmentFactory(program=large))
+
+    counts = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
+
+    assert counts == [11, 11]
