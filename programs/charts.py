@@ -27,8 +27,8 @@ class Bar:
 class HBarChart:
     title: str
     bars: list
-    width: int = 560
-    label_width: int = 210
+    width: int = 620
+    label_width: int = 260
     bar_height: int = 22
     gap: int = 8
     dom_id: str = field(default_factory=lambda: f"chart-{next(_ids)}")
