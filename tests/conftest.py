@@ -83,3 +83,15 @@ def time_machine_today(monkeypatch):
         monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
 
     return travel
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """What the data migrations load (program types, role groups), for transactional tests: Django empties
+    every table after such a test, migration rows included."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("programs.migrations.0002_program_types").load(apps, None)
+    importlib.import_module("participants.migrations.0003_role_groups").create_groups(apps, None)

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from programs.article import article_program
 from tests.conftest import make_user
 
-# serialized_rollback: a transactional test empties every table, the rows of the data migrations too.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture

@@ -89,7 +89,8 @@ def test_change_enrolment_status_refuses_only_what_does_not_fit():
     ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_threads_racing_for_the_last_seats_never_overfill_the_program():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers with a database lock; the row-lock race needs PostgreSQL")
