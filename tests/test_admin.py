@@ -128,7 +128,7 @@ def test_admin_change_page_shows_the_object(admin_client, model):
 
 def test_admin_pages_are_refused_to_an_outsider(client):
     User.objects.create_user("outsider", password="pw-outsider-123")
-    client.login(username="outsider", password="pw-outsider-123")
+    client.force_login(User.objects.get(username="outsider"))
 
     response = client.get(admin_url(Participant, "changelist"))
 

@@ -1,5 +1,11 @@
+import time
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class LanguageMiddleware:
@@ -20,3 +26,40 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+SESSION_STARTED = "_session_started_at"
+SESSION_TOUCHED = "_session_touched_at"
+
+
+def stamp_session_start(sender, request, user, **kwargs):
+    """user_logged_in receiver: the absolute session limit counts from here."""
+    now = int(time.time())
+    request.session[SESSION_STARTED] = now
+    request.session[SESSION_TOUCHED] = now
+
+
+class SessionLimitsMiddleware:
+    """Ends a session after SESSION_COOKIE_AGE seconds without a request (idle) and SESSION_ABSOLUTE_SECONDS
+    after the login, however active it was.
+
+    The idle expiry is renewed at most once a minute rather than on every request
+    (SESSION_SAVE_EVERY_REQUEST), which would write the session row on every page view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            started = request.session.get(SESSION_STARTED)
+            if started is None:
+                request.session[SESSION_STARTED] = request.session[SESSION_TOUCHED] = now
+            elif now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, _("Your session reached its time limit. Please log in again."))
+                return redirect_to_login(request.get_full_path())
+            elif now - request.session.get(SESSION_TOUCHED, started) >= 60:
+                request.session[SESSION_TOUCHED] = now  # saving the session renews its idle expiry
+        return self.get_response(request)
