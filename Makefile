@@ -9,7 +9,7 @@ PORT ?= 8000
 export DEBUG ?= true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format setup seed bench messages clean
+.PHONY: run test lint format setup serve bench messages clean
 
 $(STAMP): requirements.lock
 	@set -e; \
@@ -33,6 +33,14 @@ run: setup
 
 test: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key} $(PY) -m pytest $(PYTEST_ARGS)
+
+# Production: PostgreSQL, gunicorn, whitenoise. Needs SECRET_KEY, DATABASE_URL and ALLOWED_HOSTS (README).
+serve: $(STAMP)
+	@test -n "$$SECRET_KEY" || { echo "serve: set SECRET_KEY, DATABASE_URL and ALLOWED_HOSTS first (README, Production)" >&2; exit 1; }
+	DEBUG=false $(PY) manage.py migrate --noinput
+	DEBUG=false $(PY) manage.py collectstatic --noinput -v0
+	DEBUG=false $(VENV)/bin/gunicorn trainingtracker.wsgi --workers $${WORKERS:-2} --bind $${BIND:-127.0.0.1:8000} \
+	  --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
