@@ -23,9 +23,14 @@ def snapshot():
         for model in apps.get_app_config(label).get_models():
             if model._meta.model_name == "permission":
                 continue
+            # Users and groups are restored by natural key (username, name), not by id.
+            fields = [
+                f.attname for f in model._meta.concrete_fields if not (label == "auth" and f.primary_key)
+            ]
             rows[model._meta.label] = sorted(
-                tuple(as_text(value) for value in row) for row in model.objects.values_list()
+                tuple(as_text(value) for value in row) for row in model.objects.values_list(*fields)
             )
+    rows["user groups"] = sorted(Group.objects.values_list("user__username", "name"))
     rows["group permissions"] = sorted(
         (group.name, perm.codename) for group in Group.objects.all() for perm in group.permissions.all()
     )
