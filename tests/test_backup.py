@@ -30,7 +30,9 @@ def snapshot():
             rows[model._meta.label] = sorted(
                 tuple(as_text(value) for value in row) for row in model.objects.values_list(*fields)
             )
-    rows["user groups"] = sorted(Group.objects.values_list("user__username", "name"))
+    rows["user groups"] = sorted(
+        Group.objects.filter(user__isnull=False).values_list("user__username", "name")
+    )
     rows["group permissions"] = sorted(
         (group.name, perm.codename) for group in Group.objects.all() for perm in group.permissions.all()
     )
