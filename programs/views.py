@@ -82,17 +82,21 @@ def overview(request):
 
 @staff_view("programs.view_program")
 def program_list(request):
-    programs = (
-        Program.objects.select_related("program_type", "organiser")
-        .annotate(seats_filled=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)))
-        .order_by("-start_date", "pk")
-    )
+    programs = Program.objects.select_related("program_type", "organiser").order_by("-start_date", "pk")
     program_filter = ProgramFilter(request.GET or None, queryset=programs, request=request)
     queryset = program_filter.qs if program_filter.is_bound and program_filter.is_valid() else programs
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Seats for this page's programs only: annotating the whole filtered list would aggregate every enrolment.
+    seats = dict(
+        Enrolment.objects.filter(program__in=[program.pk for program in page], status__in=SEAT_STATUSES)
+        .values_list("program")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     today = timezone.localdate()
     for program in page:
         program.current_status = program.status_on(today)
+        program.seats_filled = seats.get(program.pk, 0)
     return render(request, "programs/program_list.html", {"filter": program_filter, "page": page})
 
 
