@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.access import can_see_personal_data, scope_enrolments, staff_view
+from participants.access import can_see_personal_data, institution_scope, scope_enrolments, staff_view
 from participants.models import (
     SEAT_STATUSES,
     ChangeProjectStage,
@@ -25,6 +25,7 @@ from participants.models import (
 from .charts import hbar_chart, stacked_columns
 from .filters import ProgramFilter
 from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
+from .stats import cached, overview_figures
 
 PAGE_SIZE = 25
 PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
@@ -41,13 +42,10 @@ def _label(choices, value):
 def overview(request):
     today = timezone.localdate()
     enrolments = scope_enrolments(Enrolment.objects.all(), request.user)
-    figures = enrolments.aggregate(
-        participants=Count("participant", distinct=True),
-        passed=Count("pk", filter=Q(status__in=PASSED)),
-        institutions=Count("participant__institution", distinct=True),
-        demo=Count("pk", filter=Q(participant__is_demo=True)),
+    stats, stats_cached = cached(
+        "overview", institution_scope(request.user), lambda: overview_figures(enrolments)
     )
-    figures["programs_this_year"] = Program.objects.filter(year=today.year).count()
+    figures = {**stats["figures"], "programs_this_year": Program.objects.filter(year=today.year).count()}
 
     ongoing = list(
         Program.objects.ongoing(today).select_related("program_type", "organiser").order_by("end_date")[:10]
@@ -56,17 +54,10 @@ def overview(request):
         program.today_number = program.day_number(today)
 
     types = list(ProgramType.objects.values_list("abbreviation", flat=True))
-    per_year = enrolments.values_list("program__year", "program__program_type__abbreviation").annotate(
-        n=Count("pk")
-    )
-    by_kind = enrolments.values_list("participant__institution__kind").annotate(n=Count("pk")).order_by("-n")
-    top = (
-        enrolments.values_list("participant__institution__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "participant__institution__name")[:10]
-    )
+    per_year, by_kind, top = stats["per_year"], stats["by_kind"], stats["top"]
     context = {
         "figures": figures,
+        "stats_cached": stats_cached,
         "ongoing": ongoing,
         "year": today.year,
         "chart_per_year": stacked_columns(

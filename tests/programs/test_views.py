@@ -202,7 +202,7 @@ def queries(client, url, params=None):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("programs:overview", 11), ("programs:list", 9), ("programs:compare", 10)],
+    [("programs:overview", 21), ("programs:list", 9), ("programs:compare", 10)],
 )
 def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expected):
     make_programs(1)
@@ -229,3 +229,37 @@ def test_program_dashboard_queries_do_not_grow_with_participants(staff_client):
     counts = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
 
     assert counts == [11, 11]
+
+
+def test_overview_figures_are_cached_until_the_data_changes(staff_client):
+    program = ProgramFactory()
+    EnrolmentFactory(program=program, status=EnrolmentStatus.PASSED)
+    url = reverse("programs:overview")
+
+    first = staff_client.get(url).context
+    with CaptureQueriesContext(connection) as warm:
+        second = staff_client.get(url).context
+    # session, user, groups' permissions, 4 fingerprint maxima, cache read, this year's programs, ongoing, types
+    assert len(warm) == 12  # 21 when the figures are computed
+    EnrolmentFactory(program=program, status=EnrolmentStatus.PASSED)
+    third = staff_client.get(url).context
+
+    assert [(c["stats_cached"], c["figures"]["passed"]) for c in (first, second, third)] == [
+        (False, 1),
+        (True, 1),
+        (False, 2),
+    ]
+
+
+def test_overview_cache_is_kept_apart_per_scope(client, personas):
+    program = ProgramFactory()
+    EnrolmentFactory(program=program, participant=ParticipantFactory(institution=personas["unit_a"]))
+    EnrolmentFactory(program=program, participant=ParticipantFactory(institution=personas["institution_b"]))
+    url = reverse("programs:overview")
+
+    client.force_login(personas["staff"])
+    everyone = client.get(url).context["figures"]["participants"]
+    client.force_login(personas["liaison"])
+    own = client.get(url).context["figures"]["participants"]
+
+    assert (everyone, own) == (2, 1)
