@@ -7,4 +7,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("programs.urls")),
     path("participants/", include("participants.urls")),
+    path("", include("programs.urls_lifecycle")),
+    path("participants/", include("participants.urls_lifecycle")),
+    path("verify/", include("participants.urls_verify")),
 ]
