@@ -52,7 +52,7 @@ def verification_qr(url):
 
 def program_jp(program):
     """JP of the program's schedule, or the program type's total when no session has JP."""
-    planned = program.sessions.aggregate(jp=Sum("jp"))["jp"]
+    planned = program.sessions.aggregate(planned=Sum("jp"))["planned"]
     return planned or curriculum_rules_of(program.program_type).total_jp
 
 

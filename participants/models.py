@@ -228,6 +228,16 @@ class CapacityError(ValidationError):
     pass
 
 
+class ComputedScoreField(models.DecimalField):
+    """Output field of computed scores: two decimals, also when SQLite's arithmetic hands back a float."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=5, decimal_places=2, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
 class EnrolmentQuerySet(models.QuerySet):
     def holding_seats(self):
         return self.filter(status__in=SEAT_STATUSES)
@@ -284,11 +294,11 @@ class EnrolmentQuerySet(models.QuerySet):
                     # Floats so that SQLite does not divide integers; rounded to the two decimals shown.
                     then=Cast(
                         Round(Cast("score_weighted_sum", floats) / Cast("component_weights", floats), 2),
-                        models.DecimalField(max_digits=5, decimal_places=2),
+                        ComputedScoreField(),
                     ),
                 ),
                 default=None,
-                output_field=models.DecimalField(max_digits=5, decimal_places=2),
+                output_field=ComputedScoreField(),
             )
         )
         reached = Qualification.objects.filter(
@@ -658,7 +668,7 @@ class ProgramTypeRules(models.Model):
         help_text=_("Empty: the position of that head."),
     )
     signing_place = models.CharField(
-        _("place of signing"), max_length=100, blank=True, help_text=_("Empty: the program's venue.")
+        _("place of signing"), max_length=100, blank=True, help_text=_("Empty: the last part of the program's venue (its town).")
     )
 
     class Meta:

@@ -292,7 +292,8 @@ def issue_certificate(*, enrolment, issued_by, issued_on=None, replaces=None):
             issued_on=issued_on or timezone.localdate(),
             signer_name=signer_name,
             signer_position=signer_position,
-            signing_place=rules.signing_place or program.venue,
+            # "BPSDM Provinsi Banten, Pandeglang" is signed in Pandeglang: the venue's last part is its town.
+            signing_place=rules.signing_place or program.venue.rsplit(",", 1)[-1].strip(),
             qualification=current.qualification or "",
             final_score=current.final_score,
             replaces=replaces,

@@ -82,7 +82,7 @@ def program_panel(program, user, *, today=None):
 
     schedule = Session.objects.filter(program=program).aggregate(
         sessions=Count("pk"),
-        jp=Sum("jp"),
+        jp_total=Sum("jp"),
         jp_held=Sum("jp", filter=Q(date__lte=today)),
         classical_jp=Sum("jp", filter=Q(mode=LearningMode.CLASSICAL)),
         non_classical_jp=Sum("jp", filter=Q(mode=LearningMode.NON_CLASSICAL)),

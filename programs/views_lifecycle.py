@@ -40,7 +40,7 @@ def schedule(request, pk):
         "rules": curriculum_rules_of(program.program_type),
         "totals": Session.objects.filter(program=program).aggregate(
             sessions=Count("pk"),
-            jp=Sum("jp"),
+            jp_total=Sum("jp"),
             classical_jp=Sum("jp", filter=Q(mode=LearningMode.CLASSICAL)),
             non_classical_jp=Sum("jp", filter=Q(mode=LearningMode.NON_CLASSICAL)),
         ),
