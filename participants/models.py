@@ -668,7 +668,10 @@ class ProgramTypeRules(models.Model):
         help_text=_("Empty: the position of that head."),
     )
     signing_place = models.CharField(
-        _("place of signing"), max_length=100, blank=True, help_text=_("Empty: the last part of the program's venue (its town).")
+        _("place of signing"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the last part of the program's venue (its town)."),
     )
 
     class Meta:
