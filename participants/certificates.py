@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
-from programs.models import curriculum_rules_of
+from programs.models import Program
 
 from .access import mask
 
@@ -51,9 +51,14 @@ def verification_qr(url):
 
 
 def program_jp(program):
-    """JP of the program's schedule, or the program type's total when no session has JP."""
-    planned = program.sessions.aggregate(planned=Sum("jp"))["planned"]
-    return planned or curriculum_rules_of(program.program_type).total_jp
+    """JP of the program's schedule, or the program type's total when no session has JP. One query."""
+    planned, total = (
+        Program.objects.filter(pk=program.pk)
+        .annotate(planned=Sum("sessions__jp"))
+        .values_list("planned", "program_type__curriculum_rules__total_jp")
+        .get()
+    )
+    return planned or total
 
 
 def rank_and_grade(participant):
@@ -195,13 +200,10 @@ def _render(certificate, *, verification_url, jp):
     pdf.drawString(qr_x, qr_y - 19, verification_url)
 
     if not certificate.is_valid:
-        pdf.saveState()
+        # Level, in the free space above the signatures: rotated text would not be searchable.
         pdf.setFillColorRGB(0.75, 0, 0)
-        pdf.setFont(bold, 72)
-        pdf.translate(width / 2, height / 2)
-        pdf.rotate(25)
-        pdf.drawCentredString(0, 0, _("REVOKED"))
-        pdf.restoreState()
+        pdf.setFont(bold, 40)
+        pdf.drawCentredString(width / 2, margin + 70, _("REVOKED"))
 
     pdf.showPage()
     pdf.save()
