@@ -21,12 +21,14 @@ from .models import (
     Attendance,
     AttendanceStatus,
     Certificate,
+    CertificateCounter,
     ChangeProject,
     ChangeProjectStage,
     Enrolment,
     EnrolmentStatus,
     EvaluationComponent,
     EvaluationScore,
+    GraduationDecision,
     Horizon,
     Milestone,
     PositionLevel,
@@ -483,3 +485,32 @@ def fill_lifecycle_demo(program: Program, *, seed: int, today=None):
     added["appointments"] = _fill_appointments(program, enrolments, seed, today)
     added["milestones"] = _finish_continuing_milestones(enrolments)
     return added
+
+
+@transaction.atomic
+def clear_lifecycle_demo(program: Program):
+    """Remove what fill_lifecycle_demo adds for the program's demo participants, so that they can be deleted.
+
+    Certificates protect their enrolment (a register keeps its numbers), so demo participants cannot be
+    deleted while theirs exist. Side effects: deletes the demo enrolments' certificates, attendance,
+    scores, decisions and seminars, the demo participants' appointments and the program's sessions, and
+    sets the organiser's counter back to the highest number still in use.
+    """
+    demo = Enrolment.objects.filter(program=program, participant__is_demo=True)
+    certificates = Certificate.objects.filter(enrolment__in=demo)
+    certificates.update(replaces=None)
+    certificates.delete()
+    Seminar.objects.filter(change_project__enrolment__in=demo).delete()
+    for model in (Attendance, EvaluationScore, GraduationDecision):
+        model.objects.filter(enrolment__in=demo).delete()
+    Appointment.objects.filter(participant__enrolments__in=demo).delete()
+    Session.objects.filter(program=program).exclude(attendance__isnull=False).delete()
+    last = (
+        Certificate.objects.filter(organiser=program.organiser, year=program.year)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    CertificateCounter.objects.filter(organiser=program.organiser, year=program.year).update(
+        last_number=last or 0
+    )
