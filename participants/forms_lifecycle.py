@@ -114,8 +114,11 @@ class SeminarForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for examiner in self.examiners:
+            names = [f"score_{examiner.pk}_{aspect.pk}" for aspect in self.aspects]
+            if any(name in self.errors for name in names):
+                continue  # the score's own error says what is wrong
             on_panel = cleaned.get(f"panel_{examiner.pk}")
-            given = [cleaned.get(f"score_{examiner.pk}_{aspect.pk}") is not None for aspect in self.aspects]
+            given = [cleaned.get(name) is not None for name in names]
             if any(given) and not on_panel:
                 self.add_error(
                     f"panel_{examiner.pk}", _("Tick the examiner as on the panel, or remove the scores.")

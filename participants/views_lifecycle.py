@@ -136,7 +136,7 @@ def seminar_entry(request, pk, kind):
     if not request.GET.get("new"):
         seminar = (
             Seminar.objects.filter(change_project=project, kind=kind)
-            .prefetch_related("examiners", "scores")
+            .prefetch_related("examiners", "scores__aspect")
             .order_by("-date", "-pk")
             .first()
         )
