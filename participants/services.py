@@ -283,6 +283,12 @@ def issue_certificate(*, enrolment, issued_by, issued_on=None, replaces=None):
                 code="certificate_format_invalid",
                 params={"type": program.program_type, "error": error},
             ) from error
+        if len(number) > Certificate._meta.get_field("number").max_length:
+            raise ValidationError(
+                _("The certificate number format of %(type)s makes numbers too long."),
+                code="certificate_number_too_long",
+                params={"type": program.program_type},
+            )
         return Certificate.objects.create(
             enrolment=current,
             number=number,

@@ -113,8 +113,15 @@ def program_panel(program, user, *, today=None):
         sum(e.attendance_attended for e in recorded), sum(e.attendance_recorded for e in recorded)
     )
 
-    projects = scope_by_enrolment(ChangeProject.objects.filter(enrolment__program=program), user)
-    stage_counts = dict(projects.order_by().values_list("stage").annotate(n=Count("pk")))
+    projects = list(
+        scope_by_enrolment(ChangeProject.objects.filter(enrolment__program=program), user)
+        .with_progress(today)
+        .select_related("enrolment__participant")
+        .order_by("enrolment__participant__name", "pk")
+    )
+    stage_counts = {}
+    for project in projects:
+        stage_counts[project.stage] = stage_counts.get(project.stage, 0) + 1
     stages = [(stage, label, stage_counts.get(stage, 0)) for stage, label in ChangeProjectStage.choices]
 
     seminars = scope_by_enrolment(
@@ -171,6 +178,7 @@ def program_panel(program, user, *, today=None):
         "attendance_warnings": warnings,
         "outcomes": outcomes,
         "stages": stages,
+        "projects": projects,
         "seminars": seminar_table,
         "recent_seminars": recent_seminars,
         "overdue_milestones": overdue_rows,

@@ -498,7 +498,7 @@ class Agenda(models.Model):
 
     @property
     def label(self):
-        return f"Agenda {self.number}: {self.name}"
+        return _("Agenda %(number)s: %(name)s") % {"number": self.number, "name": self.name}
 
 
 class Subject(models.Model):

@@ -658,16 +658,45 @@ def test_certificate_pages_queries_do_not_grow_with_certificates(
 
 # session, user, permissions (2), the certificate, the program's JP.
 PDF_QUERIES = 6
+# session, user, permissions (2), the certificate.
+CHANGE_PAGE_QUERIES = 5
 
 
-def test_certificate_pdf_queries(client, django_assert_num_queries):
-    certificate = issue_certificate(enrolment=passed_enrolment(), issued_by=None)
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("pdf", PDF_QUERIES), ("revoke", CHANGE_PAGE_QUERIES), ("reissue", CHANGE_PAGE_QUERIES)],
+)
+def test_certificate_page_queries_do_not_grow_with_the_program(
+    client, django_assert_num_queries, name, expected
+):
+    program = banten_program()
+    certificate = issue_certificate(enrolment=passed_enrolment(program=program), issued_by=None)
     client.force_login(persona("administrator"))
+    url = certificate_urls(certificate)[name]
+    with django_assert_num_queries(expected):
+        client.get(url)
 
-    with django_assert_num_queries(PDF_QUERIES):
-        response = client.get(reverse("lifecycle:certificate_pdf", args=[certificate.pk]))
+    issue_more(program, 3)
+    reissue_certificate(
+        certificate=Certificate.objects.valid().exclude(pk=certificate.pk).first(), reason="x", issued_by=None
+    )
+    with django_assert_num_queries(expected):
+        response = client.get(url)
 
-    assert response.content.startswith(b"%PDF")
+    assert response.status_code == 200
+
+
+def test_certificate_number_format_making_too_long_numbers_is_refused():
+    program = banten_program()
+    ProgramTypeRules.objects.filter(program_type=program.program_type).update(
+        certificate_number_format="{seq:>200}"
+    )
+
+    with pytest.raises(ValidationError) as error:
+        issue_certificate(enrolment=passed_enrolment(program=program), issued_by=None)
+
+    assert error.value.messages == ["The certificate number format of PKN Tingkat II makes numbers too long."]
+    assert Certificate.objects.count() == 0
 
 
 # the certificate.

@@ -96,6 +96,10 @@ def test_program_panel_summarises_the_lifecycle():
     assert panel["attendance_rate"] == Decimal("90.0")
     assert panel["outcomes"] == [("passed", "Passed", 2), ("failed", "Did not pass", 1)]
     assert {stage: n for stage, _label, n in panel["stages"]}["reported"] == 2
+    assert [(p.enrolment, p.progress, p.milestones_overdue) for p in panel["projects"]] == [
+        (good, 0, 1),
+        (weak, 0, 1),
+    ]
     assert [(row["kind"], row["total"], row["pending"]) for row in panel["seminars"]] == [
         ("design", 0, 0),
         ("results", 2, 0),
@@ -144,7 +148,7 @@ def test_dashboard_partial_renders_the_panel(settings):
     assert reverse("lifecycle:certificate_register", args=[program.pk]) in html
 
 
-# program type with its rules, schedule totals, phase (2), enrolments with attendance, stage counts, seminar
+# program type with its rules, schedule totals, phase (2), enrolments with attendance, projects with progress, seminar
 # counts, recent seminars with their scores and aspects (3), overdue milestones and their count (2), best
 # participants, certificate counts, appointment counts, and the user's permissions (2).
 PROGRAM_PANEL_QUERIES = 17
