@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
                 ('certificate_number_format', models.CharField(default='{seq:03d}/STTP/{code}/{organiser}/{year}', help_text='Fields: {seq} running number per organiser and year ({seq:03d} pads it to three digits), {year}, {type}, {code}, {organiser}, {angkatan}.', max_length=120, validators=[participants.models.validate_certificate_number_format], verbose_name='certificate number format')),
                 ('signer_name', models.CharField(blank=True, help_text="Empty: the head of the organiser named in the program's roles.", max_length=150, verbose_name="signer's name")),
                 ('signer_position', models.CharField(blank=True, help_text='Empty: the position of that head.', max_length=200, verbose_name="signer's position")),
-                ('signing_place', models.CharField(blank=True, help_text="Empty: the program's venue.", max_length=100, verbose_name='place of signing')),
+                ('signing_place', models.CharField(blank=True, help_text="Empty: the last part of the program's venue (its town).", max_length=100, verbose_name='place of signing')),
                 ('program_type', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='programs.programtype', verbose_name='program type')),
             ],
             options={
