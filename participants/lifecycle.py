@@ -23,15 +23,16 @@ from .models import (
 APPOINTMENT_WINDOWS = (6, 12, 24)
 
 
-def appointment_counts(enrolments, *, today=None):
-    """How many alumni among `enrolments` were appointed to their program type's target position level
-    within 6, 12 and 24 months after the program's end date.
+def appointment_counts(enrolments=None, *, today=None):
+    """How many alumni among `enrolments` (a program's, or by default every program's) were appointed to
+    their program type's target position level within 6, 12 and 24 months after the program's end date.
 
     Alumni are the enrolments that passed; each counts once, by its first such appointment on or after
     the end date (an appointment dated after today is not counted yet). The numbers are cumulative:
     12 months includes 6. Returns {"alumni": n, "within": [(months, n), ...]} with one query.
     """
     today = today or timezone.localdate()
+    enrolments = Enrolment.objects.all() if enrolments is None else enrolments
     first_appointment = (
         Appointment.objects.filter(
             participant=OuterRef("participant"),

@@ -1,4 +1,6 @@
-"""Participants, their enrolments in programs and their change projects."""
+"""Participants, their enrolments in programs and their change projects; and the training lifecycle of an
+enrolment: the program type's rules, attendance, seminars, evaluation, graduation, certificates and later
+appointments."""
 
 import calendar
 import datetime

@@ -1,4 +1,5 @@
-"""Program types, programs (cohorts), the institutions that organise them and the people with a role in them.
+"""Program types, programs (cohorts), the institutions that organise them, the people with a role in them,
+and the curriculum: agendas and subjects per program type, sessions per program.
 
 Institutions live here rather than in participants because a program's organiser is an institution and
 dependencies point one way only: participants -> programs.

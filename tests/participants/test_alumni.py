@@ -83,7 +83,7 @@ def test_appointment_counts_overall_use_each_program_types_target():
     alumnus_appointed(pka, datetime.date(2025, 12, 1), level=PositionLevel.ADMINISTRATOR)
     alumnus_appointed(pka, datetime.date(2025, 12, 1), level=PositionLevel.JPT_PRATAMA)
 
-    counts = appointment_counts(Enrolment.objects.all(), today=TODAY)
+    counts = appointment_counts(today=TODAY)
 
     assert counts == {"alumni": 3, "within": [(6, 2), (12, 2), (24, 2)]}
 

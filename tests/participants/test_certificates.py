@@ -703,8 +703,15 @@ def test_certificate_number_format_making_too_long_numbers_is_refused():
 VERIFY_QUERIES = 1
 
 
-def test_verification_page_queries(client, django_assert_num_queries):
-    certificate = issue_certificate(enrolment=passed_enrolment(), issued_by=None)
-
+def test_verification_page_queries_do_not_grow_with_certificates(client, django_assert_num_queries):
+    program = banten_program()
+    certificate = issue_certificate(enrolment=passed_enrolment(program=program), issued_by=None)
+    url = reverse("verify:certificate", args=[certificate.token])
     with django_assert_num_queries(VERIFY_QUERIES):
-        client.get(reverse("verify:certificate", args=[certificate.token]))
+        client.get(url)
+
+    issue_more(program, 3)
+    with django_assert_num_queries(VERIFY_QUERIES):
+        response = client.get(url)
+
+    assert response.status_code == 200
