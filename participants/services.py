@@ -256,55 +256,9 @@ def issue_certificate(*, enrolment, issued_by, issued_on=None, replaces=None):
     Certificate holding the qualification, final score and signer as they are now. Raises ValidationError
     when the enrolment has not passed or already has a valid certificate. Returns the certificate.
     """
-
     with transaction.atomic():
-        current = (
-            Enrolment.objects.with_results()
-            .select_related("program__program_type__rules", "program__organiser")
-            .get(pk=enrolment.pk)
-        )
-        if current.status != EnrolmentStatus.PASSED:
-            raise ValidationError(
-                _("Only a participant who passed gets a certificate."), code="certificate_not_passed"
-            )
-        if Certificate.objects.valid().filter(enrolment=current).exists():
-            raise ValidationError(
-                _("This enrolment already has a valid certificate."), code="certificate_exists"
-            )
-        program = current.program
-        rules = rules_of(program.program_type)
-        sequence = _next_certificate_sequence(organiser_id=program.organiser_id, year=program.year)
-        signer_name, signer_position = _signer(program, rules)
-        try:
-            number = rules.format_certificate_number(sequence=sequence, program=program)
-        except (ValueError, KeyError, IndexError) as error:
-            raise ValidationError(
-                _("The certificate number format of %(type)s is not valid: %(error)s"),
-                code="certificate_format_invalid",
-                params={"type": program.program_type, "error": error},
-            ) from error
-        if len(number) > Certificate._meta.get_field("number").max_length:
-            raise ValidationError(
-                _("The certificate number format of %(type)s makes numbers too long."),
-                code="certificate_number_too_long",
-                params={"type": program.program_type},
-            )
-        return Certificate.objects.create(
-            enrolment=current,
-            number=number,
-            organiser_id=program.organiser_id,
-            year=program.year,
-            sequence=sequence,
-            issued_on=issued_on or timezone.localdate(),
-            signer_name=signer_name,
-            signer_position=signer_position,
-            # "BPSDM Provinsi Banten, Pandeglang" is signed in Pandeglang: the venue's last part is its town.
-            signing_place=rules.signing_place or program.venue.rsplit(",", 1)[-1].strip(),
-            qualification=current.qualification or "",
-            final_score=current.final_score,
-            replaces=replaces,
-            issued_by=issued_by,
-        )
+        current = _certifiable(Enrolment.objects.filter(pk=enrolment.pk)).get()
+        return _issue(current, issued_by=issued_by, issued_on=issued_on, replaces=replaces, signers={})
 
 
 def issue_certificates(*, enrolments, issued_by, issued_on=None):
@@ -313,14 +267,68 @@ def issue_certificates(*, enrolments, issued_by, issued_on=None):
     Side effects: as issue_certificate, all in one transaction so that a failure leaves no partial run
     and no used numbers. Returns the list of new certificates.
     """
-
-    pending = (
+    pending = _certifiable(
         enrolments.filter(status=EnrolmentStatus.PASSED)
         .exclude(Exists(Certificate.objects.valid().filter(enrolment=OuterRef("pk"))))
         .order_by("program__start_date", "program_id", "participant__name", "pk")
     )
+    signers = {}
     with transaction.atomic():
-        return [issue_certificate(enrolment=e, issued_by=issued_by, issued_on=issued_on) for e in pending]
+        return [
+            _issue(e, issued_by=issued_by, issued_on=issued_on, replaces=None, signers=signers)
+            for e in pending
+        ]
+
+
+def _certifiable(enrolments):
+    """The enrolments with what a certificate records: results, program, type, rules and organiser."""
+    return enrolments.with_results().select_related("program__program_type__rules", "program__organiser")
+
+
+def _issue(current, *, issued_by, issued_on, replaces, signers):
+    """Issue for `current` (from _certifiable); `signers` caches the signer per program in a batch."""
+    if current.status != EnrolmentStatus.PASSED:
+        raise ValidationError(
+            _("Only a participant who passed gets a certificate."), code="certificate_not_passed"
+        )
+    if Certificate.objects.valid().filter(enrolment=current).exists():
+        raise ValidationError(_("This enrolment already has a valid certificate."), code="certificate_exists")
+    program = current.program
+    rules = rules_of(program.program_type)
+    sequence = _next_certificate_sequence(organiser_id=program.organiser_id, year=program.year)
+    if program.pk not in signers:
+        signers[program.pk] = _signer(program, rules)
+    signer_name, signer_position = signers[program.pk]
+    try:
+        number = rules.format_certificate_number(sequence=sequence, program=program)
+    except (ValueError, KeyError, IndexError) as error:
+        raise ValidationError(
+            _("The certificate number format of %(type)s is not valid: %(error)s"),
+            code="certificate_format_invalid",
+            params={"type": program.program_type, "error": error},
+        ) from error
+    if len(number) > Certificate._meta.get_field("number").max_length:
+        raise ValidationError(
+            _("The certificate number format of %(type)s makes numbers too long."),
+            code="certificate_number_too_long",
+            params={"type": program.program_type},
+        )
+    return Certificate.objects.create(
+        enrolment=current,
+        number=number,
+        organiser_id=program.organiser_id,
+        year=program.year,
+        sequence=sequence,
+        issued_on=issued_on or timezone.localdate(),
+        signer_name=signer_name,
+        signer_position=signer_position,
+        # "BPSDM Provinsi Banten, Pandeglang" is signed in Pandeglang: the venue's last part is its town.
+        signing_place=rules.signing_place or program.venue.rsplit(",", 1)[-1].strip(),
+        qualification=current.qualification or "",
+        final_score=current.final_score,
+        replaces=replaces,
+        issued_by=issued_by,
+    )
 
 
 def revoke_certificate(*, certificate, reason, revoked_by):
