@@ -121,6 +121,7 @@ def _sessions(program, rng):
             title=title if (title or subject_row) else subject or "",
             facilitator=rng.choice(people) if people else None,
             place=program.venue if mode == LearningMode.CLASSICAL else "",
+            is_demo=True,
         )
 
     campus_topics = {
@@ -200,7 +201,7 @@ def _sessions(program, rng):
 
 def _fill_sessions(program, seed):
     if Session.objects.filter(program=program).exists():
-        return 0
+        return 0  # the program has a schedule already: demo sessions would only confuse it
     sessions = _sessions(program, _rng(seed, program, "sessions"))
     for session in sessions:
         session.full_clean()
@@ -493,7 +494,7 @@ def clear_lifecycle_demo(program: Program):
 
     Certificates protect their enrolment (a register keeps its numbers), so demo participants cannot be
     deleted while theirs exist. Side effects: deletes the demo enrolments' certificates, attendance,
-    scores, decisions and seminars, the demo participants' appointments and the program's sessions, and
+    scores, decisions and seminars, the demo participants' appointments and the program's demo sessions, and
     sets the organiser's counter back to the highest number still in use.
     """
     demo = Enrolment.objects.filter(program=program, participant__is_demo=True)
@@ -504,7 +505,7 @@ def clear_lifecycle_demo(program: Program):
     for model in (Attendance, EvaluationScore, GraduationDecision):
         model.objects.filter(enrolment__in=demo).delete()
     Appointment.objects.filter(participant__enrolments__in=demo).delete()
-    Session.objects.filter(program=program).exclude(attendance__isnull=False).delete()
+    Session.objects.filter(program=program, is_demo=True).exclude(attendance__isnull=False).delete()
     last = (
         Certificate.objects.filter(organiser=program.organiser, year=program.year)
         .order_by("-sequence")

@@ -97,8 +97,9 @@ class SessionAdmin(admin.ModelAdmin):
         "jp",
         "mode",
         "facilitator",
+        "is_demo",
     ]
-    list_filter = ["mode", "program__program_type", "program__year", "agenda__number"]
+    list_filter = ["mode", "program__program_type", "program__year", "agenda__number", "is_demo"]
     search_fields = ["title", "subject__name", "agenda__name", "program__title", "facilitator__name"]
     list_select_related = ["program", "agenda", "subject", "facilitator"]
     autocomplete_fields = ["program", "agenda", "subject", "facilitator"]
@@ -115,6 +116,7 @@ class SessionAdmin(admin.ModelAdmin):
         "mode",
         "facilitator",
         "place",
+        "is_demo",
     ]
 
     @admin.display(description=_("agenda"), ordering="agenda__number")

@@ -580,6 +580,7 @@ class Session(models.Model):
         related_name="facilitated_sessions",
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
 
     objects = SessionQuerySet.as_manager()
 

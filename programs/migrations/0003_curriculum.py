@@ -65,6 +65,7 @@ class Migration(migrations.Migration):
                 ('jp', models.PositiveSmallIntegerField(default=0, help_text='Jam pelajaran of this session.', verbose_name='JP')),
                 ('mode', models.CharField(choices=[('classical', 'Classical'), ('non_classical', 'Non-classical')], default='classical', max_length=20, verbose_name='learning mode')),
                 ('place', models.CharField(blank=True, max_length=200, verbose_name='place')),
+                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
                 ('agenda', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='programs.agenda', verbose_name='agenda')),
                 ('facilitator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='facilitated_sessions', to='programs.person', verbose_name='facilitator')),
                 ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='programs.program', verbose_name='program')),
