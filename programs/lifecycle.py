@@ -74,9 +74,10 @@ def program_panel(program, user, *, today=None):
     number of participants, sessions, seminars or milestones (tests pin it).
     """
     today = today or timezone.localdate()
-    program_type = program.program_type
-    # One query for both rule rows instead of two lazy reverse lookups.
-    type_with_rules = ProgramType.objects.select_related("rules", "curriculum_rules").get(pk=program_type.pk)
+    # One query for the type and both rule rows, whether or not the caller select_related the type.
+    type_with_rules = ProgramType.objects.select_related("rules", "curriculum_rules").get(
+        pk=program.program_type_id
+    )
     rules = rules_of(type_with_rules)
     curriculum = curriculum_rules_of(type_with_rules)
 
