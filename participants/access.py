@@ -85,3 +85,14 @@ def mask(value, keep=4):
     if not value:
         return ""
     return "•" * max(len(value) - keep, 0) + value[-keep:]
+
+
+def scope_by_enrolment(queryset, user, enrolment="enrolment"):
+    """Narrow rows that belong to an enrolment (attendance, seminars, certificates...) to the user's scope.
+
+    `enrolment` is the lookup path from the queryset's model to its Enrolment.
+    """
+    scope = institution_scope(user)
+    if scope is ALL:
+        return queryset
+    return queryset.filter(**{f"{enrolment}__participant__institution_id__in": scope})

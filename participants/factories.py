@@ -1,13 +1,29 @@
 """factory-boy factories for participants, shared by the tests and the demo-data command."""
 
 import datetime
+from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
-from programs.factories import InstitutionFactory, ProgramFactory
+from programs.factories import InstitutionFactory, ProgramFactory, SessionFactory
 
-from .models import ChangeProject, Enrolment, Gender, Milestone, Participant, PositionLevel, Rank
+from .models import (
+    Appointment,
+    Attendance,
+    AttendanceStatus,
+    ChangeProject,
+    Enrolment,
+    EvaluationComponent,
+    EvaluationScore,
+    Gender,
+    Milestone,
+    Participant,
+    PositionLevel,
+    Rank,
+    Seminar,
+    SeminarKind,
+)
 
 
 def _faker(provider):
@@ -72,3 +88,49 @@ class MilestoneFactory(DjangoModelFactory):
 
     change_project = factory.SubFactory(ChangeProjectFactory)
     activity = factory.Sequence(lambda n: f"Kegiatan {n}")
+
+
+class AttendanceFactory(DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    session = factory.SubFactory(SessionFactory, program=factory.SelfAttribute("..enrolment.program"))
+    status = AttendanceStatus.PRESENT
+
+
+class SeminarFactory(DjangoModelFactory):
+    class Meta:
+        model = Seminar
+
+    change_project = factory.SubFactory(ChangeProjectFactory)
+    kind = SeminarKind.DESIGN
+    date = factory.LazyAttribute(lambda o: o.change_project.enrolment.program.start_date)
+
+
+class EvaluationScoreFactory(DjangoModelFactory):
+    """Needs a component of the enrolment's program type: pass one, or it takes the type's first."""
+
+    class Meta:
+        model = EvaluationScore
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    component = factory.LazyAttribute(
+        lambda o: (
+            EvaluationComponent.objects.filter(program_type=o.enrolment.program.program_type)
+            .order_by("order")
+            .first()
+        )
+    )
+    score = Decimal("80")
+
+
+class AppointmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    participant = factory.SubFactory(ParticipantFactory)
+    position = "Kepala Dinas"
+    position_level = PositionLevel.JPT_PRATAMA
+    institution = factory.SelfAttribute("participant.institution")
+    appointed_on = datetime.date(2026, 1, 5)

@@ -1,12 +1,24 @@
-"""Participants, their enrolments in programs and their change projects."""
+"""Participants, their enrolments in programs and their change projects; and the training lifecycle of an
+enrolment: the program type's rules, attendance, seminars, evaluation, graduation, certificates and later
+appointments."""
+
+import calendar
+import datetime
+import secrets
+import string
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce, Round
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Institution, Person, Program
+from programs.models import Institution, Person, Program, ProgramType, Session
 
 from .nip import describe_birth_date, format_nip, normalize_nip, parse_nip, validate_nip
 
@@ -218,9 +230,96 @@ class CapacityError(ValidationError):
     pass
 
 
+class ComputedScoreField(models.DecimalField):
+    """Output field of computed scores: two decimals, also when SQLite's arithmetic hands back a float."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=5, decimal_places=2, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
 class EnrolmentQuerySet(models.QuerySet):
     def holding_seats(self):
         return self.filter(status__in=SEAT_STATUSES)
+
+    def with_attendance(self):
+        """Annotate attendance_recorded and attendance_attended (present or late); see attendance_rate."""
+        # order_by(): the models' default ordering would add joins and break the grouping per enrolment.
+        records = Attendance.objects.filter(enrolment=OuterRef("pk")).order_by().values("enrolment")
+        return self.annotate(
+            attendance_recorded=Coalesce(Subquery(records.annotate(n=Count("pk")).values("n")[:1]), 0),
+            attendance_attended=Coalesce(
+                Subquery(records.filter(status__in=ATTENDED_STATUSES).annotate(n=Count("pk")).values("n")),
+                0,
+            ),
+        )
+
+    def with_results(self):
+        """Annotate final_score, qualification and qualification_passes from the scores and thresholds.
+
+        final_score is the weighted mean of the component scores (weights of the program type, two
+        decimals), None until every component of the type has a score. qualification is the label of the
+        highest threshold the final score reaches, None below the lowest. Nothing is stored: edited
+        weights or thresholds change the result at once.
+        """
+        scores = (
+            EvaluationScore.objects.filter(
+                enrolment=OuterRef("pk"), component__program_type=OuterRef("program__program_type")
+            )
+            .order_by()
+            .values("enrolment")
+        )
+        components = (
+            EvaluationComponent.objects.filter(program_type=OuterRef("program__program_type"))
+            .order_by()
+            .values("program_type")
+        )
+        floats = models.FloatField()
+        queryset = self.annotate(
+            score_weighted_sum=Subquery(
+                scores.annotate(total=Sum(F("score") * F("component__weight"))).values("total")[:1],
+                output_field=floats,
+            ),
+            score_count=Subquery(scores.annotate(n=Count("pk")).values("n")[:1]),
+            component_weights=Subquery(
+                components.annotate(total=Sum("weight")).values("total")[:1], output_field=floats
+            ),
+            component_count=Subquery(components.annotate(n=Count("pk")).values("n")[:1]),
+        ).annotate(
+            final_score=models.Case(
+                models.When(
+                    component_count__gt=0,
+                    score_count=F("component_count"),
+                    component_weights__gt=0,
+                    # Floats so that SQLite does not divide integers; rounded to the two decimals shown.
+                    then=Cast(
+                        Round(Cast("score_weighted_sum", floats) / Cast("component_weights", floats), 2),
+                        ComputedScoreField(),
+                    ),
+                ),
+                default=None,
+                output_field=ComputedScoreField(),
+            )
+        )
+        reached = Qualification.objects.filter(
+            program_type=OuterRef("program__program_type"), min_score__lte=OuterRef("final_score")
+        ).order_by("-min_score")
+        return queryset.annotate(
+            qualification=Subquery(reached.values("label")[:1]),
+            qualification_passes=Subquery(reached.values("passes")[:1]),
+        )
+
+    def best(self, limit=None):
+        """The enrolments with a final score, best first (ties by name); needs with_results()."""
+        ranked = self.exclude(final_score=None).order_by("-final_score", "participant__name", "pk")
+        return ranked[:limit] if limit else ranked
+
+    def with_certificate(self):
+        """Annotate certificate_number: the number of the enrolment's valid certificate, or None."""
+        valid = Certificate.objects.filter(enrolment=OuterRef("pk"), revoked_at=None)
+        return self.annotate(certificate_number=Subquery(valid.values("number")[:1]))
 
 
 class Enrolment(models.Model):
@@ -297,6 +396,24 @@ class Enrolment(models.Model):
     def is_demo(self):
         return self.participant.is_demo
 
+    @property
+    def attendance_rate(self):
+        """Percent of the recorded sessions attended (present or late), one decimal; None before any record.
+
+        Uses the with_attendance() annotations when present, else counts with two queries.
+        """
+        if not hasattr(self, "attendance_recorded"):
+            records = self.attendance.all()
+            self.attendance_recorded = records.count()
+            self.attendance_attended = records.filter(status__in=ATTENDED_STATUSES).count()
+        return attendance_percent(self.attendance_attended, self.attendance_recorded)
+
+
+def attendance_percent(attended, recorded):
+    if not recorded:
+        return None
+    return (Decimal(100) * attended / recorded).quantize(Decimal("0.1"))
+
 
 class ChangeProjectStage(models.TextChoices):
     DESIGN = "design", _("Design")
@@ -308,6 +425,21 @@ class ChangeProjectStage(models.TextChoices):
 
 
 STAGE_ORDER = list(ChangeProjectStage.values)
+
+
+class ChangeProjectQuerySet(models.QuerySet):
+    def with_progress(self, today=None):
+        """Annotate milestones_total, milestones_done and milestones_overdue (see Milestone.objects.overdue)."""
+        today = today or timezone.localdate()
+        return self.annotate(
+            milestones_total=Count("milestones", distinct=True),
+            milestones_done=Count("milestones", filter=Q(milestones__done_on__isnull=False), distinct=True),
+            milestones_overdue=Count(
+                "milestones",
+                filter=Q(milestones__done_on=None, milestones__planned_end__lt=today),
+                distinct=True,
+            ),
+        )
 
 
 class ChangeProject(models.Model):
@@ -348,6 +480,8 @@ class ChangeProject(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = ChangeProjectQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("change project")
         verbose_name_plural = _("change projects")
@@ -362,11 +496,34 @@ class ChangeProject(models.Model):
         """1 for design ... 6 for continuing after training."""
         return STAGE_ORDER.index(self.stage) + 1
 
+    @property
+    def progress(self):
+        """Percent of the milestones done (whole number), None without milestones; needs with_progress()."""
+        if not self.milestones_total:
+            return None
+        return round(100 * self.milestones_done / self.milestones_total)
+
 
 class Horizon(models.TextChoices):
     SHORT = "short", _("Short term")
     MEDIUM = "medium", _("Medium term")
     LONG = "long", _("Long term")
+
+
+class MilestoneStatus(models.TextChoices):
+    DONE = "done", _("Done")
+    OVERDUE = "overdue", _("Overdue")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PLANNED = "planned", _("Planned")
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def done(self):
+        return self.exclude(done_on=None)
+
+    def overdue(self, today=None):
+        """Not done although the planned end has passed."""
+        return self.filter(done_on=None, planned_end__lt=today or timezone.localdate())
 
 
 class Milestone(models.Model):
@@ -381,6 +538,8 @@ class Milestone(models.Model):
     done_on = models.DateField(_("done on"), null=True, blank=True)
     output = models.CharField(_("output"), max_length=255, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("milestone")
@@ -403,6 +562,15 @@ class Milestone(models.Model):
     def is_done(self):
         return self.done_on is not None
 
+    def status_on(self, today):
+        if self.done_on is not None:
+            return MilestoneStatus.DONE
+        if self.planned_end and self.planned_end < today:
+            return MilestoneStatus.OVERDUE
+        if self.planned_start and self.planned_start <= today:
+            return MilestoneStatus.IN_PROGRESS
+        return MilestoneStatus.PLANNED
+
 
 class Liaison(models.Model):
     """Links a user to the institution they speak for (for example a ministry's HR officer).
@@ -424,3 +592,661 @@ class Liaison(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.institution}"
+
+
+# The training lifecycle: rules per program type, attendance, seminars, evaluation, graduation,
+# certificates and alumni appointments ---------------------------------------------------------------------
+
+CERTIFICATE_NUMBER_FIELDS = {
+    "seq": 1,
+    "year": 2025,
+    "type": "PKN Tingkat II",
+    "code": "PKN-2",
+    "organiser": "BPSDM Provinsi Banten",
+    "angkatan": "XLIII",
+}
+
+
+def validate_certificate_number_format(value):
+    """The format must name {seq} and only the known fields, and must format without error."""
+    try:
+        names = {name for _text, name, _spec, _conv in string.Formatter().parse(value) if name is not None}
+        value.format(**CERTIFICATE_NUMBER_FIELDS)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        names = None
+    if names is None or not names <= set(CERTIFICATE_NUMBER_FIELDS) or "" in names:
+        raise ValidationError(
+            _("Use only the fields %(fields)s in braces, for example {seq:03d}/STTP/{year}."),
+            code="certificate_format_invalid",
+            params={"fields": ", ".join(f"{{{name}}}" for name in CERTIFICATE_NUMBER_FIELDS)},
+        )
+    if "seq" not in names:
+        raise ValidationError(
+            _("The format must contain {seq}, the running number."), code="certificate_format_without_seq"
+        )
+
+
+class ProgramTypeRules(models.Model):
+    """The rules of a program type that DOMAIN.md marks [U]: kept as data an administrator edits."""
+
+    program_type = models.OneToOneField(
+        ProgramType, verbose_name=_("program type"), on_delete=models.CASCADE, related_name="rules"
+    )
+    minimum_attendance = models.DecimalField(
+        _("minimum attendance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("90"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Share of the recorded sessions a participant must attend (present or late)."),
+    )
+    target_position_level = models.CharField(
+        _("target position level"),
+        max_length=20,
+        choices=PositionLevel.choices,
+        blank=True,
+        help_text=_("Alumni appointed to this level count as appointed to the target position."),
+    )
+    certificate_number_format = models.CharField(
+        _("certificate number format"),
+        max_length=120,
+        default="{seq:03d}/STTP/{code}/{organiser}/{year}",
+        validators=[validate_certificate_number_format],
+        help_text=_(
+            "Fields: {seq} running number per organiser and year ({seq:03d} pads it to three digits), "
+            "{year}, {type}, {code}, {organiser}, {angkatan}."
+        ),
+    )
+    signer_name = models.CharField(
+        _("signer's name"),
+        max_length=150,
+        blank=True,
+        help_text=_("Empty: the head of the organiser named in the program's roles."),
+    )
+    signer_position = models.CharField(
+        _("signer's position"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty: the position of that head."),
+    )
+    signing_place = models.CharField(
+        _("place of signing"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the last part of the program's venue (its town)."),
+    )
+
+    class Meta:
+        verbose_name = _("training rules")
+        verbose_name_plural = _("training rules")
+
+    def __str__(self):
+        return str(self.program_type)
+
+    def format_certificate_number(self, *, sequence, program):
+        organiser = program.organiser
+        return self.certificate_number_format.format(
+            seq=sequence,
+            year=program.year,
+            type=program.program_type.abbreviation,
+            code=program.program_type.code.upper(),
+            organiser=organiser.short_name or organiser.name,
+            angkatan=program.angkatan_roman,
+        )
+
+
+def rules_of(program_type):
+    """The saved rules of the type, or unsaved defaults; select_related("rules") keeps it free of queries."""
+    try:
+        return program_type.rules
+    except ProgramTypeRules.DoesNotExist:
+        return ProgramTypeRules(program_type=program_type)
+
+
+class EvaluationComponent(models.Model):
+    """A part of the final score (for PKA: academic, field study, change action, attitude and behaviour)."""
+
+    program_type = models.ForeignKey(
+        ProgramType,
+        verbose_name=_("program type"),
+        on_delete=models.CASCADE,
+        related_name="evaluation_components",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Relative weight; the final score divides by the sum of the weights."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("evaluation component")
+        verbose_name_plural = _("evaluation components")
+        ordering = ["program_type__order", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program_type", "name"], name="evaluationcomponent_unique_name"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="evaluationcomponent_weight_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.weight.normalize():f})"
+
+
+class Qualification(models.Model):
+    """A qualification label and the lowest final score that reaches it."""
+
+    program_type = models.ForeignKey(
+        ProgramType, verbose_name=_("program type"), on_delete=models.CASCADE, related_name="qualifications"
+    )
+    label = models.CharField(_("label"), max_length=60)
+    min_score = models.DecimalField(
+        _("lowest final score"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    passes = models.BooleanField(
+        _("passing"), default=True, help_text=_("Whether this qualification is enough to pass.")
+    )
+
+    class Meta:
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+        ordering = ["program_type__order", "-min_score"]
+        constraints = [
+            models.UniqueConstraint(fields=["program_type", "min_score"], name="qualification_unique_min"),
+            models.UniqueConstraint(fields=["program_type", "label"], name="qualification_unique_label"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} (≥ {self.min_score})"
+
+
+class SeminarKind(models.TextChoices):
+    DESIGN = "design", _("Design seminar")
+    RESULTS = "results", _("Results seminar")
+
+
+class SeminarAspect(models.Model):
+    """An aspect the examiners score at a seminar: the design on 5 aspects, the implementation on 6."""
+
+    program_type = models.ForeignKey(
+        ProgramType, verbose_name=_("program type"), on_delete=models.CASCADE, related_name="seminar_aspects"
+    )
+    kind = models.CharField(_("seminar"), max_length=10, choices=SeminarKind.choices)
+    name = models.CharField(_("name"), max_length=150)
+    weight = models.DecimalField(
+        _("weight"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("seminar aspect")
+        verbose_name_plural = _("seminar aspects")
+        ordering = ["program_type__order", "kind", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_type", "kind", "name"], name="seminaraspect_unique_name"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="seminaraspect_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    EXCUSED = "excused", _("Excused")
+    ABSENT = "absent", _("Absent")
+
+
+# Attending means being there, on time or late; an excused absence is still an absence.
+ATTENDED_STATUSES = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.LATE})
+
+
+class Attendance(models.Model):
+    """Whether a participant attended a session. Changed later only through a correction with a reason."""
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    status = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices)
+    reason = models.CharField(_("reason for the absence"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["session", "enrolment__participant__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "enrolment"], name="attendance_unique_session"),
+            models.CheckConstraint(
+                condition=~Q(status=AttendanceStatus.EXCUSED) | ~Q(reason=""),
+                name="attendance_excused_has_reason",
+                violation_error_message=_("An excused absence needs a reason."),
+            ),
+        ]
+        indexes = [models.Index(fields=["enrolment", "status"], name="attendance_enrolment_idx")]
+
+    def __str__(self):
+        return f"{self.session}: {self.get_status_display()}"
+
+    def clean(self):
+        super().clean()
+        if self.session_id and self.enrolment_id and self.session.program_id != self.enrolment.program_id:
+            raise ValidationError(
+                _("The session and the enrolment belong to different programs."),
+                code="attendance_program_mismatch",
+            )
+
+
+class AttendanceCorrection(models.Model):
+    """A change to a recorded attendance: the value before and after, why, who and when."""
+
+    attendance = models.ForeignKey(
+        Attendance, verbose_name=_("attendance"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    previous_status = models.CharField(
+        _("previous attendance"), max_length=10, choices=AttendanceStatus.choices
+    )
+    previous_reason = models.CharField(_("previous reason for the absence"), max_length=255, blank=True)
+    status = models.CharField(_("corrected attendance"), max_length=10, choices=AttendanceStatus.choices)
+    reason = models.CharField(_("corrected reason for the absence"), max_length=255, blank=True)
+    why = models.CharField(_("reason for the correction"), max_length=255)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("corrected by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attendance correction")
+        verbose_name_plural = _("attendance corrections")
+        ordering = ["attendance", "corrected_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(why=""), name="attendancecorrection_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_previous_status_display()} → {self.get_status_display()}"
+
+
+class SeminarDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REVISE = "revise", _("To be revised")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Seminar(models.Model):
+    """A design or results seminar of a change project: the panel, who attended, scores and the decision."""
+
+    change_project = models.ForeignKey(
+        ChangeProject, verbose_name=_("change project"), on_delete=models.CASCADE, related_name="seminars"
+    )
+    kind = models.CharField(_("seminar"), max_length=10, choices=SeminarKind.choices)
+    date = models.DateField(_("date"))
+    examiners = models.ManyToManyField(
+        Person, verbose_name=_("panel (examiners)"), blank=True, related_name="seminar_panels"
+    )
+    mentor_present = models.BooleanField(_("mentor present"), default=False)
+    coach_present = models.BooleanField(_("coach present"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=SeminarDecision.choices, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("seminar")
+        verbose_name_plural = _("seminars")
+        ordering = ["change_project", "kind", "date", "pk"]
+        indexes = [models.Index(fields=["kind", "date"], name="seminar_kind_date_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date:%Y-%m-%d}: {self.change_project}"
+
+    def examiner_scores(self):
+        """{examiner id: weighted score} from the prefetched scores (select_related aspect)."""
+        totals = {}
+        for score in self.scores.all():
+            weighted, weights = totals.get(score.examiner_id, (Decimal(0), Decimal(0)))
+            totals[score.examiner_id] = (
+                weighted + score.score * score.aspect.weight,
+                weights + score.aspect.weight,
+            )
+        return {
+            examiner: (weighted / weights).quantize(Decimal("0.01"))
+            for examiner, (weighted, weights) in totals.items()
+            if weights
+        }
+
+    @property
+    def score(self):
+        """The mean of the examiners' weighted scores, two decimals; None before any score."""
+        per_examiner = list(self.examiner_scores().values())
+        if not per_examiner:
+            return None
+        return (sum(per_examiner) / len(per_examiner)).quantize(Decimal("0.01"))
+
+
+class SeminarScore(models.Model):
+    seminar = models.ForeignKey(
+        Seminar, verbose_name=_("seminar"), on_delete=models.CASCADE, related_name="scores"
+    )
+    examiner = models.ForeignKey(
+        Person, verbose_name=_("examiner"), on_delete=models.PROTECT, related_name="+"
+    )
+    aspect = models.ForeignKey(
+        SeminarAspect, verbose_name=_("aspect"), on_delete=models.PROTECT, related_name="scores"
+    )
+    score = models.DecimalField(
+        _("score"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        verbose_name = _("seminar score")
+        verbose_name_plural = _("seminar scores")
+        ordering = ["seminar", "examiner__name", "aspect__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["seminar", "examiner", "aspect"], name="seminarscore_unique"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="seminarscore_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.aspect}: {self.score}"
+
+
+class EvaluationScore(models.Model):
+    """A participant's score on one evaluation component of the program type."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="scores"
+    )
+    component = models.ForeignKey(
+        EvaluationComponent, verbose_name=_("component"), on_delete=models.PROTECT, related_name="scores"
+    )
+    score = models.DecimalField(
+        _("score"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("evaluation score")
+        verbose_name_plural = _("evaluation scores")
+        ordering = ["enrolment", "component__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "component"], name="evaluationscore_unique"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="evaluationscore_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.component.name}: {self.score}"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.enrolment_id
+            and self.component_id
+            and self.component.program_type_id != self.enrolment.program.program_type_id
+        ):
+            raise ValidationError(
+                {"component": _("This component belongs to another program type.")},
+                code="component_type_mismatch",
+            )
+
+
+# The outcomes a graduation decision records; they are Enrolment statuses so that the status can follow.
+GRADUATION_OUTCOMES = [
+    EnrolmentStatus.PASSED,
+    EnrolmentStatus.PASSED_DEFERRED,
+    EnrolmentStatus.FAILED,
+    EnrolmentStatus.WITHDRAWN,
+    EnrolmentStatus.DISMISSED,
+    EnrolmentStatus.DID_NOT_FINISH,
+]
+
+
+class GraduationDecisionQuerySet(models.QuerySet):
+    def current(self):
+        """Only the latest decision of each enrolment."""
+        newer = self.model.objects.filter(enrolment=OuterRef("enrolment")).filter(
+            Q(decided_at__gt=OuterRef("decided_at"))
+            | Q(decided_at=OuterRef("decided_at"), pk__gt=OuterRef("pk"))
+        )
+        return self.exclude(models.Exists(newer))
+
+
+class GraduationDecision(models.Model):
+    """A recorded outcome of an enrolment and its basis. Append-only: the latest row is the current one."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.CASCADE, related_name="graduation_decisions"
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=[(status.value, status.label) for status in GRADUATION_OUTCOMES]
+    )
+    # The basis as it stood when deciding: later score or attendance edits do not rewrite the history.
+    final_score = models.DecimalField(_("final score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    qualification = models.CharField(_("qualification"), max_length=60, blank=True)
+    attendance_rate = models.DecimalField(
+        _("attendance rate (%)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    change_project_stage = models.CharField(
+        _("change project stage"), max_length=20, choices=ChangeProjectStage.choices, blank=True
+    )
+    results_seminar_decision = models.CharField(
+        _("results seminar decision"), max_length=10, choices=SeminarDecision.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    objects = GraduationDecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("graduation decision")
+        verbose_name_plural = _("graduation decisions")
+        ordering = ["enrolment", "decided_at", "pk"]
+        indexes = [models.Index(fields=["enrolment", "decided_at"], name="graduation_enrolment_idx")]
+
+    def __str__(self):
+        return f"{self.enrolment}: {self.get_outcome_display()}"
+
+
+class CertificateCounter(models.Model):
+    """The last certificate number an organiser gave in a year. Locked while a number is taken."""
+
+    organiser = models.ForeignKey(
+        Institution, verbose_name=_("organiser"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate counter")
+        verbose_name_plural = _("certificate counters")
+        ordering = ["organiser", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["organiser", "year"], name="certificatecounter_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.organiser} {self.year}: {self.last_number}"
+
+
+def new_certificate_token():
+    # 32 URL-safe characters, 192 random bits: the verification address cannot be guessed or enumerated.
+    return secrets.token_urlsafe(24)
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid(self):
+        return self.filter(revoked_at=None)
+
+    def revoked(self):
+        return self.exclude(revoked_at=None)
+
+
+class Certificate(models.Model):
+    """An STTP (Surat Tanda Tamat Pelatihan) of a passed enrolment.
+
+    The number comes from a gap-free sequence per organiser and year; a revoked certificate keeps its
+    number, and a reissue takes the next one. The result (qualification, final score) and the signature
+    are kept as issued: later edits of scores or rules do not change a signed document.
+    """
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("enrolment"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    number = models.CharField(_("number"), max_length=150, unique=True)
+    organiser = models.ForeignKey(
+        Institution, verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("running number"))
+    issued_on = models.DateField(_("issued on"))
+    signer_name = models.CharField(_("signer's name"), max_length=150, blank=True)
+    signer_position = models.CharField(_("signer's position"), max_length=200, blank=True)
+    signing_place = models.CharField(_("place of signing"), max_length=100, blank=True)
+    qualification = models.CharField(_("qualification"), max_length=60, blank=True)
+    final_score = models.DecimalField(_("final score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    token = models.CharField(
+        _("verification token"), max_length=64, unique=True, default=new_certificate_token
+    )
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revocation_reason = models.CharField(_("reason for the revocation"), max_length=255, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificate (STTP)")
+        verbose_name_plural = _("certificates (STTP)")
+        ordering = ["organiser", "year", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organiser", "year", "sequence"], name="certificate_unique_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(revoked_at=None),
+                name="certificate_one_valid_per_enrolment",
+                violation_error_message=_("This enrolment already has a valid certificate."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at=None) | ~Q(revocation_reason=""),
+                name="certificate_revocation_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("lifecycle:certificate_pdf", args=[self.pk])
+
+    def get_verification_url(self):
+        """The path of the public verification page (make it absolute with the request)."""
+        return reverse("verify:certificate", args=[self.token])
+
+    @property
+    def is_valid(self):
+        return self.revoked_at is None
+
+
+class Appointment(models.Model):
+    """A later appointment of a participant (an alumnus), for example to a JPT Pratama position."""
+
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="appointments"
+    )
+    position = models.CharField(_("position"), max_length=255)
+    position_level = models.CharField(_("position level"), max_length=20, choices=PositionLevel.choices)
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
+    appointed_on = models.DateField(_("appointed on"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["participant", "-appointed_on"]
+        indexes = [models.Index(fields=["position_level", "appointed_on"], name="appointment_level_date_idx")]
+
+    def __str__(self):
+        return f"{self.position} ({self.appointed_on:%Y-%m-%d})"
+
+    @property
+    def is_demo(self):
+        return self.participant.is_demo
+
+
+def add_months(day, months):
+    """The same day `months` calendar months later, clamped to the month's end (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

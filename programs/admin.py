@@ -2,7 +2,19 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Institution, Person, Program, ProgramRole, ProgramStatus, ProgramType, Source
+from .models import (
+    Agenda,
+    CurriculumRules,
+    Institution,
+    Person,
+    Program,
+    ProgramRole,
+    ProgramStatus,
+    ProgramType,
+    Session,
+    Source,
+    Subject,
+)
 
 
 @admin.register(Source)
@@ -13,12 +25,107 @@ class SourceAdmin(admin.ModelAdmin):
     date_hierarchy = "published_on"
 
 
+class CurriculumRulesInline(admin.StackedInline):
+    model = CurriculumRules
+    can_delete = False
+    min_num = 0
+    max_num = 1
+
+
+class AgendaInline(admin.TabularInline):
+    model = Agenda
+    extra = 0
+    fields = ["number", "name"]
+    show_change_link = True
+
+
 @admin.register(ProgramType)
 class ProgramTypeAdmin(admin.ModelAdmin):
     list_display = ["abbreviation", "name", "target_position", "former_echelon", "product_name", "order"]
     list_editable = ["order"]
     list_filter = ["product_name"]
     search_fields = ["name", "abbreviation", "code"]
+
+    def get_inlines(self, request, obj):
+        # The rules of the evaluation, seminars and certificates live in the participants app, which
+        # depends on this one, so they are imported here; one page shows every rule of the type.
+        from participants.admin import PROGRAM_TYPE_INLINES
+
+        return [CurriculumRulesInline, AgendaInline, *PROGRAM_TYPE_INLINES]
+
+
+class SubjectInline(admin.TabularInline):
+    model = Subject
+    extra = 0
+    fields = ["order", "name"]
+
+
+@admin.register(Agenda)
+class AgendaAdmin(admin.ModelAdmin):
+    list_display = ["program_type", "number", "name", "subject_count"]
+    list_filter = ["program_type"]
+    search_fields = ["name", "program_type__abbreviation", "subjects__name"]
+    list_select_related = ["program_type"]
+    inlines = [SubjectInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(subjects_total=Count("subjects"))
+
+    @admin.display(description=_("subjects"), ordering="subjects_total")
+    def subject_count(self, obj):
+        return obj.subjects_total
+
+
+@admin.register(Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "agenda", "order"]
+    list_filter = ["agenda__program_type"]
+    search_fields = ["name", "agenda__name"]
+    list_select_related = ["agenda__program_type"]
+    autocomplete_fields = ["agenda"]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = [
+        "date",
+        "start_time",
+        "end_time",
+        "program",
+        "agenda_number",
+        "label",
+        "jp",
+        "mode",
+        "facilitator",
+        "is_demo",
+    ]
+    list_filter = ["mode", "program__program_type", "program__year", "agenda__number", "is_demo"]
+    search_fields = ["title", "subject__name", "agenda__name", "program__title", "facilitator__name"]
+    list_select_related = ["program", "agenda", "subject", "facilitator"]
+    autocomplete_fields = ["program", "agenda", "subject", "facilitator"]
+    date_hierarchy = "date"
+    show_full_result_count = False
+    fields = [
+        "program",
+        "date",
+        ("start_time", "end_time"),
+        "agenda",
+        "subject",
+        "title",
+        "jp",
+        "mode",
+        "facilitator",
+        "place",
+        "is_demo",
+    ]
+
+    @admin.display(description=_("agenda"), ordering="agenda__number")
+    def agenda_number(self, obj):
+        return obj.agenda.number if obj.agenda_id else "—"
+
+    @admin.display(description=_("session"))
+    def label(self, obj):
+        return obj.label
 
 
 @admin.register(Institution)

@@ -5,7 +5,20 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory
 
-from .models import Institution, InstitutionKind, Person, Program, ProgramRole, ProgramType, RoleKind, Source
+from .models import (
+    Agenda,
+    Institution,
+    InstitutionKind,
+    LearningMode,
+    Person,
+    Program,
+    ProgramRole,
+    ProgramType,
+    RoleKind,
+    Session,
+    Source,
+    Subject,
+)
 
 factory.Faker._DEFAULT_LOCALE = "id_ID"
 
@@ -72,3 +85,36 @@ class ProgramRoleFactory(DjangoModelFactory):
     program = factory.SubFactory(ProgramFactory)
     person = factory.SubFactory(PersonFactory)
     role = RoleKind.COACH
+
+
+class AgendaFactory(DjangoModelFactory):
+    """Returns the agenda loaded by the data migration when the type already has that number."""
+
+    class Meta:
+        model = Agenda
+        django_get_or_create = ["program_type", "number"]
+
+    program_type = factory.SubFactory(ProgramTypeFactory)
+    number = 1
+    name = factory.Sequence(lambda n: f"Agenda contoh {n}")
+
+
+class SubjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Subject
+
+    agenda = factory.SubFactory(AgendaFactory)
+    name = factory.Sequence(lambda n: f"Mata pelatihan {n}")
+
+
+class SessionFactory(DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    program = factory.SubFactory(ProgramFactory)
+    date = factory.LazyAttribute(lambda o: o.program.start_date)
+    start_time = datetime.time(8, 0)
+    end_time = datetime.time(9, 30)
+    title = factory.Sequence(lambda n: f"Sesi {n}")
+    jp = 2
+    mode = LearningMode.CLASSICAL

@@ -16,4 +16,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("programs.urls")),
     path("participants/", include("participants.urls")),
+    path("", include("programs.urls_lifecycle")),
+    path("participants/", include("participants.urls_lifecycle")),
+    path("verify/", include("participants.urls_verify")),
 ]

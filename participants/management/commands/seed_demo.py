@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from participants.demo import fill_with_demo_participants
+from participants.demo_lifecycle import fill_lifecycle_demo
 from programs.article import article_program
 from programs.models import Program
 
@@ -30,3 +31,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{target.title}: added {added} demo participants; {taken} of {target.capacity} seats taken."
         )
+        fill_lifecycle_demo(target, seed=settings.DEMO_SEED if seed is None else seed)

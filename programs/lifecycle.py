@@ -1,0 +1,194 @@
+"""The lifecycle summary of a program for its dashboard: phase, schedule, attendance, seminars, milestones,
+outcomes, best participants, certificates and alumni appointments.
+
+This is the one place where the programs app reads participants' data, because the program dashboard
+shows it; participants still never import from here.
+"""
+
+import datetime
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from participants.access import scope_by_enrolment, scope_enrolments
+from participants.lifecycle import appointment_counts
+from participants.models import (
+    SEAT_STATUSES,
+    Certificate,
+    ChangeProject,
+    ChangeProjectStage,
+    Enrolment,
+    EnrolmentStatus,
+    Milestone,
+    Seminar,
+    SeminarDecision,
+    SeminarKind,
+    attendance_percent,
+    rules_of,
+)
+
+from .models import LearningMode, ProgramStatus, ProgramType, Session, curriculum_rules_of
+
+BEST_PARTICIPANTS = 5
+RECENT_ROWS = 10
+
+
+def week_start(day):
+    """The Monday of the day's week."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def current_phase(program, *, today):
+    """Where the program stands on `today`, from its status and schedule. Two queries while it runs.
+
+    Returns {"status", "status_label", "day", "session", "next_session", "agenda", "mode_label"}:
+    `session` is the latest session on or before today, whose agenda and learning mode name the phase.
+    """
+    status = program.status_on(today)
+    phase = {
+        "status": status,
+        "status_label": ProgramStatus(status).label,
+        "day": program.day_number(today),
+        "session": None,
+        "next_session": None,
+        "agenda": None,
+        "mode_label": "",
+    }
+    if status != ProgramStatus.ONGOING:
+        return phase
+    sessions = Session.objects.filter(program=program).select_related("agenda", "subject")
+    latest = sessions.filter(date__lte=today).order_by("-date", "-start_time", "-pk").first()
+    phase["session"] = latest
+    phase["next_session"] = sessions.filter(date__gt=today).order_by("date", "start_time", "pk").first()
+    if latest is not None:
+        phase["agenda"] = latest.agenda
+        phase["mode_label"] = LearningMode(latest.mode).label
+    return phase
+
+
+def program_panel(program, user, *, today=None):
+    """Everything the program dashboard shows about the lifecycle, for the partial
+    programs/lifecycle/_dashboard_panel.html (context variable `lifecycle`).
+
+    Rows that name participants are narrowed to the user's scope. A fixed number of queries whatever the
+    number of participants, sessions, seminars or milestones (tests pin it).
+    """
+    today = today or timezone.localdate()
+    # One query for the type and both rule rows, whether or not the caller select_related the type.
+    type_with_rules = ProgramType.objects.select_related("rules", "curriculum_rules").get(
+        pk=program.program_type_id
+    )
+    rules = rules_of(type_with_rules)
+    curriculum = curriculum_rules_of(type_with_rules)
+
+    schedule = Session.objects.filter(program=program).aggregate(
+        sessions=Count("pk"),
+        jp_total=Sum("jp"),
+        jp_held=Sum("jp", filter=Q(date__lte=today)),
+        classical_jp=Sum("jp", filter=Q(mode=LearningMode.CLASSICAL)),
+        non_classical_jp=Sum("jp", filter=Q(mode=LearningMode.NON_CLASSICAL)),
+    )
+    schedule.update(total_jp=curriculum.total_jp, minutes_per_jp=curriculum.minutes_per_jp)
+
+    enrolments = list(
+        scope_enrolments(Enrolment.objects.filter(program=program), user)
+        .with_attendance()
+        .select_related("participant")
+        .order_by("participant__name", "pk")
+    )
+    minimum = rules.minimum_attendance
+    warnings = []
+    for enrolment in enrolments:
+        rate = enrolment.attendance_rate
+        if enrolment.status in SEAT_STATUSES and rate is not None and rate < minimum:
+            warnings.append(enrolment)
+    warnings.sort(key=lambda e: (e.attendance_rate, e.participant.name))
+    by_status = {}
+    for enrolment in enrolments:
+        by_status[enrolment.status] = by_status.get(enrolment.status, 0) + 1
+    outcomes = [
+        (status, label, by_status[status]) for status, label in EnrolmentStatus.choices if status in by_status
+    ]
+    recorded = [e for e in enrolments if e.attendance_recorded]
+    overall_rate = attendance_percent(
+        sum(e.attendance_attended for e in recorded), sum(e.attendance_recorded for e in recorded)
+    )
+
+    projects = list(
+        scope_by_enrolment(ChangeProject.objects.filter(enrolment__program=program), user)
+        .with_progress(today)
+        .select_related("enrolment__participant")
+        .order_by("enrolment__participant__name", "pk")
+    )
+    stage_counts = {}
+    for project in projects:
+        stage_counts[project.stage] = stage_counts.get(project.stage, 0) + 1
+    stages = [(stage, label, stage_counts.get(stage, 0)) for stage, label in ChangeProjectStage.choices]
+
+    seminars = scope_by_enrolment(
+        Seminar.objects.filter(change_project__enrolment__program=program), user, "change_project__enrolment"
+    )
+    decided = {
+        (kind, decision): n
+        for kind, decision, n in seminars.order_by().values_list("kind", "decision").annotate(n=Count("pk"))
+    }
+    seminar_table = [
+        {
+            "kind": kind,
+            "label": label,
+            "total": sum(n for (k, _decision), n in decided.items() if k == kind),
+            "decisions": [
+                (decision, decision_label, decided.get((kind, decision), 0))
+                for decision, decision_label in SeminarDecision.choices
+            ],
+            "pending": decided.get((kind, ""), 0),
+        }
+        for kind, label in SeminarKind.choices
+    ]
+    recent_seminars = list(
+        seminars.select_related("change_project__enrolment__participant")
+        .prefetch_related("scores__aspect")
+        .order_by("-date", "-pk")[:RECENT_ROWS]
+    )
+
+    overdue = scope_by_enrolment(
+        Milestone.objects.overdue(today).filter(change_project__enrolment__program=program),
+        user,
+        "change_project__enrolment",
+    )
+    overdue_rows = list(
+        overdue.select_related("change_project__enrolment__participant").order_by("planned_end", "pk")[
+            :RECENT_ROWS
+        ]
+    )
+    overdue_count = overdue.count()
+
+    scoped_enrolments = scope_enrolments(Enrolment.objects.filter(program=program), user)
+    best = list(scoped_enrolments.with_results().select_related("participant").best(BEST_PARTICIPANTS))
+    certificates = scope_by_enrolment(Certificate.objects.filter(enrolment__program=program), user).aggregate(
+        valid=Count("pk", filter=Q(revoked_at=None)), revoked=Count("pk", filter=~Q(revoked_at=None))
+    )
+    return {
+        "program": program,
+        "program_type": type_with_rules,
+        "today": today,
+        "phase": current_phase(program, today=today),
+        "schedule": schedule,
+        "minimum_attendance": minimum,
+        "attendance_rate": overall_rate,
+        "attendance_warnings": warnings,
+        "outcomes": outcomes,
+        "stages": stages,
+        "projects": projects,
+        "seminars": seminar_table,
+        "recent_seminars": recent_seminars,
+        "overdue_milestones": overdue_rows,
+        "overdue_count": overdue_count,
+        "best_participants": best,
+        "certificates": certificates,
+        "appointments": appointment_counts(scoped_enrolments, today=today),
+        "target_level": rules.get_target_position_level_display(),
+        "can_enter_attendance": user.has_perm("participants.change_attendance"),
+        "can_view_certificates": user.has_perm("participants.view_certificate"),
+        "can_enter_seminars": user.has_perm("participants.change_seminar"),
+    }

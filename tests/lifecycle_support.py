@@ -1,0 +1,54 @@
+"""Personas and small builders shared by the lifecycle tests."""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, Permission, User
+
+from participants.models import EnrolmentStatus, EvaluationComponent, EvaluationScore, Liaison
+from tests.factories import EnrolmentFactory
+
+ADMINISTRATOR, STAFF, LIAISON = "Administrator", "Staf", "Penghubung instansi"
+
+
+def make_user(username, *, groups=(), perms=(), institution=None):
+    """A user in the named groups, with the extra permissions ("app.codename") and a liaison link."""
+    user = User.objects.create_user(username, password="pw-persona-123")
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    if institution is not None:
+        Liaison.objects.create(user=user, institution=institution)
+    return user
+
+
+def persona(name, *, institution=None, perms=()):
+    """One of: outsider (no permission), staff (the Staf group), administrator (the Administrator group),
+    liaison (the liaison group, linked to `institution`, plus `perms`)."""
+    if name == "outsider":
+        return make_user("outsider")
+    if name == "staff":
+        return make_user("staff", groups=[STAFF])
+    if name == "administrator":
+        return make_user("administrator", groups=[ADMINISTRATOR])
+    if name == "liaison":
+        return make_user("liaison", groups=[LIAISON], perms=perms, institution=institution)
+    raise ValueError(name)
+
+
+def components_of(program):
+    return list(EvaluationComponent.objects.filter(program_type=program.program_type).order_by("order"))
+
+
+def score_all(enrolment, values):
+    """Scores for the components of the enrolment's type, in their order."""
+    for component, value in zip(components_of(enrolment.program), values, strict=True):
+        EvaluationScore.objects.update_or_create(
+            enrolment=enrolment, component=component, defaults={"score": Decimal(str(value))}
+        )
+
+
+def passed_enrolment(**kwargs):
+    return EnrolmentFactory(status=EnrolmentStatus.PASSED, **kwargs)

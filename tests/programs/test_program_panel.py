@@ -1,0 +1,176 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from participants.models import (
+    AttendanceStatus,
+    EnrolmentStatus,
+    SeminarAspect,
+    SeminarDecision,
+    SeminarKind,
+    SeminarScore,
+)
+from participants.services import issue_certificate
+from programs.lifecycle import program_panel
+from programs.models import Agenda, Program
+from tests.factories import (
+    AppointmentFactory,
+    AttendanceFactory,
+    ChangeProjectFactory,
+    EnrolmentFactory,
+    InstitutionFactory,
+    MilestoneFactory,
+    ParticipantFactory,
+    PersonFactory,
+    ProgramFactory,
+    SeminarFactory,
+    SessionFactory,
+)
+from tests.lifecycle_support import persona, score_all
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.date(2025, 6, 23)
+DURING = datetime.date(2025, 7, 10)
+AFTER = datetime.date(2026, 11, 1)
+
+
+def cohort():
+    return ProgramFactory(start_date=START, duration_days=107, capacity=30)
+
+
+def add_participant(program, *, attended, absent, final, institution=None, name=None):
+    """A participant who passed, with attendance, scores, a project (one overdue milestone, a scored
+    results seminar), a certificate and an appointment 3 months after the end."""
+    participant = ParticipantFactory(
+        **{k: v for k, v in {"institution": institution, "name": name}.items() if v}
+    )
+    enrolment = EnrolmentFactory(program=program, participant=participant, status=EnrolmentStatus.PASSED)
+    sessions = list(program.sessions.order_by("pk"))
+    for session, status in zip(
+        sessions, [AttendanceStatus.PRESENT] * attended + [AttendanceStatus.ABSENT] * absent, strict=False
+    ):
+        AttendanceFactory(session=session, enrolment=enrolment, status=status)
+    score_all(enrolment, [final] * 4)
+    project = ChangeProjectFactory(enrolment=enrolment, stage="reported")
+    MilestoneFactory(change_project=project, planned_start=START, planned_end=datetime.date(2025, 7, 1))
+    seminar = SeminarFactory(
+        change_project=project, kind=SeminarKind.RESULTS, decision=SeminarDecision.ACCEPTED
+    )
+    examiner = PersonFactory()
+    for aspect in SeminarAspect.objects.filter(program_type=program.program_type, kind="results"):
+        SeminarScore.objects.create(seminar=seminar, examiner=examiner, aspect=aspect, score=80)
+    issue_certificate(enrolment=enrolment, issued_by=None)
+    AppointmentFactory(participant=participant, appointed_on=datetime.date(2026, 1, 7))
+    return enrolment
+
+
+def schedule(program, count=10):
+    agenda = Agenda.objects.get(program_type=program.program_type, number=2)
+    for n in range(count):
+        SessionFactory(program=program, date=START + datetime.timedelta(days=n), agenda=agenda, jp=3)
+
+
+def test_program_panel_summarises_the_lifecycle():
+    program = cohort()
+    schedule(program)
+    good = add_participant(program, attended=10, absent=0, final=92, name="Ayu")
+    weak = add_participant(program, attended=8, absent=2, final=85, name="Budi")
+    EnrolmentFactory(program=program, status=EnrolmentStatus.FAILED)
+
+    panel = program_panel(program, persona("administrator"), today=DURING)
+
+    assert panel["phase"]["day"] == 18
+    assert panel["phase"]["agenda"].number == 2
+    assert (panel["schedule"]["sessions"], panel["schedule"]["jp_total"], panel["schedule"]["jp_held"]) == (
+        10,
+        30,
+        30,
+    )
+    assert panel["minimum_attendance"] == Decimal("90.00")
+    assert panel["attendance_warnings"] == [weak]
+    assert panel["attendance_rate"] == Decimal("90.0")
+    assert panel["outcomes"] == [("passed", "Passed", 2), ("failed", "Did not pass", 1)]
+    assert {stage: n for stage, _label, n in panel["stages"]}["reported"] == 2
+    assert [(p.enrolment, p.progress, p.milestones_overdue) for p in panel["projects"]] == [
+        (good, 0, 1),
+        (weak, 0, 1),
+    ]
+    assert [(row["kind"], row["total"], row["pending"]) for row in panel["seminars"]] == [
+        ("design", 0, 0),
+        ("results", 2, 0),
+    ]
+    assert [s.score for s in panel["recent_seminars"]] == [Decimal("80.00"), Decimal("80.00")]
+    assert panel["overdue_count"] == 2
+    assert panel["best_participants"] == [good, weak]
+    assert panel["certificates"] == {"valid": 2, "revoked": 0}
+    assert panel["appointments"] == {
+        "alumni": 2,
+        "within": [(6, 0), (12, 0), (24, 0)],
+    }  # appointed after today
+    assert panel["target_level"] == "JPT Pratama (echelon II)"
+
+
+def test_program_panel_shows_a_liaison_only_their_institution():
+    program = cohort()
+    schedule(program)
+    home = InstitutionFactory()
+    mine = add_participant(program, attended=5, absent=5, final=80, institution=home)
+    add_participant(program, attended=5, absent=5, final=95)
+
+    panel = program_panel(program, persona("liaison", institution=home), today=AFTER)
+
+    assert panel["attendance_warnings"] == [mine]
+    assert panel["best_participants"] == [mine]
+    assert panel["outcomes"] == [("passed", "Passed", 1)]
+    assert panel["overdue_count"] == 1
+    assert panel["certificates"] == {"valid": 1, "revoked": 0}
+    assert panel["appointments"] == {"alumni": 1, "within": [(6, 1), (12, 1), (24, 1)]}
+
+
+def test_dashboard_partial_renders_the_panel(settings):
+    program = cohort()
+    schedule(program)
+    add_participant(program, attended=8, absent=2, final=85, name="Budi Santoso")
+    user = persona("administrator")
+
+    html = render_to_string(
+        "programs/lifecycle/_dashboard_panel.html", {"lifecycle": program_panel(program, user, today=DURING)}
+    )
+
+    assert "Budi Santoso" in html
+    assert "Budi Santoso</a>: 80.0%" in html  # the attendance warning
+    assert reverse("lifecycle_programs:schedule", args=[program.pk]) in html
+    assert reverse("lifecycle:certificate_register", args=[program.pk]) in html
+
+
+# program type with its rules, schedule totals, phase (2), enrolments with attendance, projects with progress, seminar
+# counts, recent seminars with their scores and aspects (3), overdue milestones and their count (2), best
+# participants, certificate counts, appointment counts, and the user's permissions (2).
+PROGRAM_PANEL_QUERIES = 17
+
+
+def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_queries):
+    program = cohort()
+    schedule(program)
+    user = persona("administrator")
+    add_participant(program, attended=9, absent=1, final=90)
+
+    def count():
+        fresh, bare_program = User.objects.get(pk=user.pk), Program.objects.get(pk=program.pk)
+        with django_assert_num_queries(PROGRAM_PANEL_QUERIES):
+            return render_to_string(
+                "programs/lifecycle/_dashboard_panel.html",
+                {"lifecycle": program_panel(bare_program, fresh, today=DURING)},
+            )
+
+    count()
+    for _ in range(4):
+        add_participant(program, attended=7, absent=3, final=80)
+    html = count()
+
+    assert html.count("/participants/") >= 5
