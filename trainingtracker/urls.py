@@ -7,4 +7,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("programs.urls")),
     path("participants/", include("participants.urls")),
+    path("exports/", include("participants.urls_exports")),
 ]
