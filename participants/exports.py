@@ -276,9 +276,11 @@ class Exporter:
         """An HttpResponse with the file as an attachment. CSV streams; XLSX and PDF are built first."""
         if fmt == ExportFormat.CSV:
             self.start_log(fmt)
-            response = StreamingHttpResponse(self._csv_chunks(log=True), content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(
+                self._csv_chunks(log=True), content_type="text/csv; charset=utf-8"
+            )
         elif fmt == ExportFormat.XLSX:
-            handle = tempfile.TemporaryFile()
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it after sending)
             count = self.write_xlsx(handle)
             self.start_log(fmt, count)
             handle.seek(0)
@@ -362,7 +364,11 @@ class Exporter:
         sheet.freeze_panes(1, 0)
         rows = self.iterate()
         sheet.write_row(0, 0, next(rows), bold)
-        write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+        write_string, write_number, write_datetime = (
+            sheet.write_string,
+            sheet.write_number,
+            sheet.write_datetime,
+        )
         number = 0
         for number, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
@@ -875,7 +881,9 @@ def render_pdf(exporter, header, rows):
                 meta,
             )
         )
-    story.append(Paragraph(escape(f"{_('Filters')}: {'; '.join(exporter.filter_lines()) or _('none')}"), meta))
+    story.append(
+        Paragraph(escape(f"{_('Filters')}: {'; '.join(exporter.filter_lines()) or _('none')}"), meta)
+    )
     story.append(Spacer(0, 4 * mm))
     available = pagesize[0] - 30 * mm
     weights = [column.pdf_width or column.width for column in exporter.columns]

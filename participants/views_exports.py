@@ -29,7 +29,11 @@ def _download(request, exporter, fmt):
     except PdfFontMissing:
         return _refusal(
             request,
-            [_("PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX.")],
+            [
+                _(
+                    "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
+                )
+            ],
             status=503,
         )
 
