@@ -25,7 +25,12 @@ class ProgramFilter(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=[("start_date", "start"), ("title", "title"), ("year", "year"), ("capacity", "capacity")],
-        field_labels={"start": _("Start date"), "title": _("Title"), "year": _("Year"), "capacity": _("Capacity")},
+        field_labels={
+            "start": _("Start date"),
+            "title": _("Title"),
+            "year": _("Year"),
+            "capacity": _("Capacity"),
+        },
     )
 
     class Meta:
