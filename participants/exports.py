@@ -428,13 +428,14 @@ class Exporter:
 
     def render_pdf(self):
         """(PDF bytes, row count). Raises ExportTooLarge past the row limit, PdfFontMissing without DejaVu."""
-        rows_iter = self.iterate()
-        header = next(rows_iter)
         rows = []
-        for row in rows_iter:
-            rows.append(row)
-            if len(rows) > self.pdf_limit():
-                raise ExportTooLarge(self.enrolments().count(), self.pdf_limit())
+        with reading():
+            rows_iter = self.iterate()
+            header = next(rows_iter)
+            for row in rows_iter:
+                rows.append(row)
+                if len(rows) > self.pdf_limit():
+                    raise ExportTooLarge(self.enrolments().count(), self.pdf_limit())
         return render_pdf(self, header, rows), len(rows)
 
 

@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 
 from programs.factories import InstitutionFactory, ProgramFactory
 
-from .models import ChangeProject, Enrolment, Gender, Milestone, Participant, PositionLevel, Rank
+from .models import ChangeProject, Enrolment, Gender, Liaison, Milestone, Participant, PositionLevel, Rank
 
 
 def _faker(provider):
@@ -72,3 +72,32 @@ class MilestoneFactory(DjangoModelFactory):
 
     change_project = factory.SubFactory(ChangeProjectFactory)
     activity = factory.Sequence(lambda n: f"Kegiatan {n}")
+
+
+class UserFactory(DjangoModelFactory):
+    """A user with the role groups named in `groups` (the names of migration 0003's groups)."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User {n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.go.id")
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        if create and names:
+            from django.contrib.auth.models import Group
+
+            self.groups.set(Group.objects.filter(name__in=names))
+
+
+class LiaisonFactory(DjangoModelFactory):
+    class Meta:
+        model = Liaison
+
+    user = factory.SubFactory(UserFactory)
+    institution = factory.SubFactory(InstitutionFactory)
