@@ -660,6 +660,47 @@ def confirm_batch(*, batch, progress=None):
     return preview
 
 
+def import_file(*, program, user, filename, content, progress=None):
+    """Read, validate and write a file in one pass, for the command line. Returns (batch, preview).
+
+    Side effects: in one transaction, locks the program's row, validates every row, writes the
+    participants and enrolments when all are valid and the seats suffice, and records an ImportBatch
+    (imported or refused) either way.
+    """
+    try:
+        with transaction.atomic():
+            program = Program.objects.select_for_update().get(pk=program.pk)
+            preview = preview_import(program=program, content=content, filename=filename, progress=progress)
+            batch = ImportBatch(program=program, user=user, filename=filename[:255], content=content)
+            if preview.is_valid:
+                write_preview(preview)
+                batch.status = ImportStatus.IMPORTED
+            else:
+                batch.status = ImportStatus.REFUSED
+            _record(batch, preview)
+            batch.finished_at = timezone.now()
+            batch.save()
+    except IntegrityError:
+        preview = ImportPreview(
+            program=program,
+            problems=[
+                _(
+                    "The data changed while importing (another user saved the same participant). Nothing was written; try again."
+                )
+            ],
+        )
+        batch = ImportBatch.objects.create(
+            program=program,
+            user=user,
+            filename=filename[:255],
+            content=content,
+            status=ImportStatus.REFUSED,
+            finished_at=timezone.now(),
+            problems=preview.problems,
+        )
+    return batch, preview
+
+
 def _record(batch, preview):
     counts = preview.counts
     batch.row_count = len(preview.rows)

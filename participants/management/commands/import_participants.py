@@ -7,7 +7,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from participants import imports
-from participants.models import ImportStatus
 from programs.models import Program
 
 
@@ -51,12 +50,9 @@ class Command(BaseCommand):
                 program=program, content=content, filename=path.name, progress=progress
             )
         else:
-            batch, preview = imports.create_batch(
+            _batch, preview = imports.import_file(
                 program=program, user=account, filename=path.name, content=content, progress=progress
             )
-            if batch.status == ImportStatus.PREVIEW:
-                self.stdout.write("Writing ...")
-                preview = imports.confirm_batch(batch=batch, progress=progress)
         self._report(preview, show_errors)
         elapsed = time.monotonic() - started
         if not preview.is_valid:
