@@ -319,7 +319,6 @@ class Exporter:
     def write(self, fmt, handle):
         """Write the file to a binary file object and log it. Returns the row count."""
         if fmt == ExportFormat.CSV:
-            count = 0
             for chunk in self._csv_chunks(log=False):
                 handle.write(chunk)
             count = self._csv_rows
