@@ -13,6 +13,7 @@ unknown institution is an error of its row, never created silently.
 import csv
 import datetime
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -188,36 +189,194 @@ def _read_csv(content):
 
 
 def _read_xlsx(content):
-    import openpyxl
-
-    if not openpyxl.DEFUSEDXML:
-        # openpyxl parses with defusedxml only when it is installed and OPENPYXL_DEFUSEDXML is not False.
-        raise ImportFileError(_("XLSX files cannot be imported on this server safely; use CSV."))
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise ImportFileError(_("The file is not a valid XLSX workbook (it may be damaged, or an old .xls)."))
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise ImportFileError(_("The file is not a valid XLSX workbook (it may be damaged).")) from None
-    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(len(content), 1):
-        raise ImportFileError(
-            _("The workbook unpacks to far more data than it holds; it was refused as unsafe.")
-        )
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            records = [list(values) for values in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    except Exception:  # openpyxl raises many kinds on a damaged or hostile file; each means "unreadable"
+            if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(len(content), 1):
+                raise ImportFileError(
+                    _("The workbook unpacks to far more data than it holds; it was refused as unsafe.")
+                )
+            records = list(xlsx_rows(archive))
+    except ImportFileError:
+        raise
+    except Exception:  # a damaged zip, XML or a DTD/entity that defusedxml refuses: each means "unreadable"
         raise ImportFileError(
             _("The workbook cannot be read: it is damaged, protected, or holds content refused as unsafe.")
         ) from None
     if not records:
         raise ImportFileError(_("The file is empty."))
     return records[0], [(number, record) for number, record in enumerate(records[1:], start=2)]
+
+
+# A lean reader of the first worksheet. openpyxl's read-only mode took 0.5 ms a row here, half of the
+# whole import's time; this one reads the same cells several times faster.
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# Built-in number formats that show dates (ECMA-376 18.8.30).
+DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
+
+
+def xlsx_rows(archive):
+    """The first worksheet's rows as lists of str, int, float, bool, date or None."""
+    from defusedxml.ElementTree import fromstring
+
+    names = set(archive.namelist())
+    workbook = fromstring(archive.read("xl/workbook.xml"))
+    first = workbook.find(f"{SHEET_NS}sheets/{SHEET_NS}sheet")
+    relation = first.get(f"{REL_NS}id")
+    target = "worksheets/sheet1.xml"
+    if "xl/_rels/workbook.xml.rels" in names:
+        for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels")):
+            if rel.get("Id") == relation:
+                target = rel.get("Target")
+    path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    properties = workbook.find(f"{SHEET_NS}workbookPr")
+    epoch = (
+        datetime.date(1904, 1, 1)
+        if properties is not None and properties.get("date1904") in ("1", "true")
+        else datetime.date(1899, 12, 30)
+    )
+    shared = _shared_strings(archive, names, fromstring)
+    date_styles = _date_styles(archive, names, fromstring)
+    with archive.open(path) as source:
+        yield from SheetReader(shared=shared, date_styles=date_styles, epoch=epoch).rows(source)
+
+
+class UnsafeXML(ValueError):
+    pass
+
+
+def _refuse(*args):
+    raise UnsafeXML("DTDs and entities are not allowed in a workbook")
+
+
+class SheetReader:
+    """Streams a worksheet's rows with expat's C parser and three small callbacks.
+
+    The worksheet is the one large part of a workbook; defusedxml's ElementTree parser builds it through
+    the pure-Python tree builder (measured: 3.0 s for 10,000 rows against 0.7 s here). The guards are
+    those defusedxml installs, stricter: any DOCTYPE, entity declaration or external entity reference
+    stops the parse. The small parts (workbook, relations, shared strings, styles) go through defusedxml.
+    """
+
+    def __init__(self, *, shared, date_styles, epoch):
+        self.shared, self.date_styles, self.epoch = shared, date_styles, epoch
+        self.done, self.row, self.text = [], {}, []
+        self.collecting = False
+        self.reference = self.kind = self.style = None
+        self.expected_row = 1
+
+    def rows(self, source):
+        from xml.parsers import expat
+
+        parser = expat.ParserCreate()
+        parser.StartDoctypeDeclHandler = _refuse
+        parser.EntityDeclHandler = _refuse
+        parser.UnparsedEntityDeclHandler = _refuse
+        parser.ExternalEntityRefHandler = _refuse
+        parser.buffer_text = True
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.characters
+        while chunk := source.read(256 * 1024):
+            parser.Parse(chunk, False)
+            yield from self.done
+            self.done = []
+        parser.Parse(b"", True)
+        yield from self.done
+
+    def start(self, name, attributes):
+        name = name.rpartition(":")[2]
+        if name == "c":
+            self.reference = attributes.get("r")
+            self.kind = attributes.get("t", "n")
+            self.style = attributes.get("s")
+            self.text = []
+        elif name == "v" or name == "t":
+            self.collecting = True
+        elif name == "row":
+            number = int(attributes.get("r", self.expected_row))
+            while self.expected_row < number:  # rows the sheet leaves out are empty
+                self.done.append([])
+                self.expected_row += 1
+
+    def characters(self, data):
+        if self.collecting:
+            self.text.append(data)
+
+    def end(self, name):
+        name = name.rpartition(":")[2]
+        if name == "v" or name == "t":
+            self.collecting = False
+        elif name == "c":
+            row = self.row
+            column = _column_index(self.reference) if self.reference else len(row)
+            row[column] = self.value("".join(self.text) if self.text else None)
+        elif name == "row":
+            row = self.row
+            self.done.append([row.get(index) for index in range(max(row, default=-1) + 1)])
+            self.expected_row += 1
+            self.row = {}
+
+    def value(self, raw):
+        kind = self.kind
+        if kind == "s":
+            return self.shared[int(raw)] if raw is not None else None
+        if kind in ("inlineStr", "str", "e"):
+            return raw
+        if kind == "b":
+            return raw == "1"
+        if raw is None:
+            return None
+        number = float(raw)
+        if self.style is not None and int(self.style) in self.date_styles and 0 < number < 2958466:
+            return self.epoch + datetime.timedelta(days=int(number))  # 2958466 is 9999-12-31
+        return int(number) if number.is_integer() else number
+
+
+def _shared_strings(archive, names, fromstring):
+    if "xl/sharedStrings.xml" not in names:
+        return []
+    strings = []
+    for item in fromstring(archive.read("xl/sharedStrings.xml")):
+        # Plain <t>, or rich-text runs <r><t>; phonetic guides <rPh> are not part of the text.
+        parts = [child.text or "" for child in item if child.tag == f"{SHEET_NS}t"]
+        for run in item.findall(f"{SHEET_NS}r"):
+            parts.extend(t.text or "" for t in run.findall(f"{SHEET_NS}t"))
+        strings.append("".join(parts))
+    return strings
+
+
+def _date_styles(archive, names, fromstring):
+    """Indexes of the cell styles whose number format shows a date."""
+    if "xl/styles.xml" not in names:
+        return frozenset()
+    styles = fromstring(archive.read("xl/styles.xml"))
+    custom = set()
+    formats = styles.find(f"{SHEET_NS}numFmts")
+    for fmt in formats if formats is not None else []:
+        code = re.sub(r'"[^"]*"|\[[^]]*]|\\.', "", fmt.get("formatCode", "").lower())
+        if "d" in code or "y" in code:
+            custom.add(int(fmt.get("numFmtId")))
+    found = set()
+    xfs = styles.find(f"{SHEET_NS}cellXfs")
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        number_format = int(xf.get("numFmtId", 0))
+        if number_format in DATE_FORMAT_IDS or number_format in custom:
+            found.add(index)
+    return frozenset(found)
+
+
+def _column_index(reference):
+    index = 0
+    for char in reference:
+        if char.isdigit():
+            break
+        index = index * 26 + ord(char.upper()) - 64
+    return index - 1
 
 
 def _header_key(value):
@@ -272,7 +431,7 @@ class RowAction:
 @dataclass
 class RowResult:
     number: int
-    values: dict
+    raw: dict  # column -> the cell as read
     action: str = RowAction.ERROR
     errors: dict = field(default_factory=dict)  # column -> [messages]
     institution: Institution | None = None
@@ -282,6 +441,11 @@ class RowResult:
     enrolment: Enrolment | None = None
     enrolment_changed: bool = False
     previous_status: str = ""
+
+    @property
+    def values(self):
+        """The cells as text, for the preview page."""
+        return {key: _text(value) for key, value in self.raw.items()}
 
     def add_error(self, column, message):
         self.errors.setdefault(column, []).append(str(message))
@@ -321,6 +485,9 @@ class ImportPreview:
 
 
 def _text(value):
+    """A cell as text, spaces normalised as Institution names are. Most cells are text: checked first."""
+    if value.__class__ is str:
+        return " ".join(value.split())
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -395,7 +562,7 @@ class Validator:
         }
         seen = {}
         for index, (number, values) in enumerate(table.rows, start=1):
-            row = RowResult(number=number, values={key: _text(value) for key, value in values.items()})
+            row = RowResult(number=number, raw=values)
             self._validate_row(row, values, table.header, existing_by_nip, without_nip, enrolments, seen)
             preview.rows.append(row)
             if progress and index % 1000 == 0:
