@@ -718,3 +718,36 @@ def test_user_factory_gives_groups():
 
     assert user.has_perm("participants.export_participants") is True
     assert user.has_perm("participants.import_participants") is False
+
+
+def test_xlsx_written_in_constant_memory_with_inline_strings_is_read(program):
+    output = io.BytesIO()
+    workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(1, 0, ANDI[:4])
+    sheet.write_datetime(1, 4, datetime.date(1986, 9, 26), workbook.add_format({"num_format": "d mmm yyyy"}))
+    sheet.write_row(1, 5, ANDI[5:])
+    workbook.close()
+
+    result = preview(program, output.getvalue(), "peserta.xlsx")
+
+    assert outcome(result) == [(2, "new", [])]
+    assert result.rows[0].participant.birth_date == datetime.date(1986, 9, 26)
+
+
+def test_xlsx_written_by_openpyxl_with_gaps_is_read(program):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append([])  # an empty row between the header and the data is skipped
+    sheet.append(
+        [ANDI[0], ANDI[1], None, ANDI[3], datetime.date(1986, 9, 26), "L", "IV/a", None, "Registered"]
+    )
+    output = io.BytesIO()
+    workbook.save(output)
+
+    result = preview(program, output.getvalue(), "peserta.xlsx")
+
+    assert outcome(result) == [(3, "new", [])]
+    assert (result.rows[0].participant.back_title, result.rows[0].enrolment.status) == ("", "registered")
