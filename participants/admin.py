@@ -495,7 +495,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
             if batch.status != ImportStatus.PREVIEW:
                 self.message_user(request, gettext("This file was already handled."), messages.WARNING)
                 return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
-            preview = imports.confirm_batch(batch=batch)
+            try:
+                preview = imports.confirm_batch(batch=batch)
+            except imports.BatchHandled:
+                self.message_user(request, gettext("This file was already handled."), messages.WARNING)
+                return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
             if batch.status == ImportStatus.IMPORTED:
                 self.message_user(
                     request,

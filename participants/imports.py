@@ -104,6 +104,10 @@ GENDERS = {
 }
 
 
+class BatchHandled(Exception):
+    """The batch was already imported or refused; confirm_batch changes nothing."""
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read; `messages` say why, in the active language."""
 
@@ -796,12 +800,16 @@ def confirm_batch(*, batch, progress=None):
     Side effects: in one transaction, locks the program's row (as Enrolment.save does, so that no
     other enrolment takes a seat meanwhile), validates, and when every row is valid and the seats
     suffice, writes the participants and enrolments; the batch becomes imported or refused with the
-    counts of this run. A batch that is not waiting for confirmation is left as it is.
+    counts of this run. Raises BatchHandled, changing nothing, when the batch is no longer waiting
+    for confirmation (checked under the batch's row lock).
     """
-    if batch.status != ImportStatus.PREVIEW:
-        raise ValueError("only a previewed batch can be confirmed")
     try:
         with transaction.atomic():
+            # A second confirmation of the same batch (a double click, another administrator) waits
+            # here and then finds it handled.
+            status = ImportBatch.objects.select_for_update().values_list("status", flat=True).get(pk=batch.pk)
+            if status != ImportStatus.PREVIEW:
+                raise BatchHandled
             program = Program.objects.select_for_update().get(pk=batch.program_id)
             batch.program = program
             preview = batch_preview(batch, progress=progress)

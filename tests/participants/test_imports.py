@@ -751,3 +751,18 @@ def test_xlsx_written_by_openpyxl_with_gaps_is_read(program):
 
     assert outcome(result) == [(3, "new", [])]
     assert (result.rows[0].participant.back_title, result.rows[0].enrolment.status) == ("", "registered")
+
+
+def test_confirming_a_batch_twice_imports_it_once(program):
+    batch, _result = imports.create_batch(
+        program=program, user=None, filename="a.csv", content=csv_bytes([ANDI])
+    )
+    second_tab = ImportBatch.objects.get(pk=batch.pk)  # loaded while the batch still waited
+    imports.confirm_batch(batch=batch)
+
+    with pytest.raises(imports.BatchHandled):
+        imports.confirm_batch(batch=second_tab)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.new_count, batch.unchanged_count) == ("imported", 1, 0)
+    assert Participant.objects.count() == 1
