@@ -1,13 +1,14 @@
 """Participant reports. One exporter per dataset; CSV, XLSX and PDF are renderings of the same rows.
 
-An exporter's `iterate()` yields the header, then one list per row, with typed values (str, int, date,
-None). The base class renders those rows, states who made the file, when and with which filters, and
-writes an ExportLog entry. Every dataset reads enrolments through `access.scope_enrolments`, so a
-liaison's file holds only the people of their institution, and masks personal data for users without
-participants.view_personal_data.
+An exporter's `iterate()` yields the header, then one row per enrolment (or institution) with typed
+values (str, int, date, None). Its query computes the final cells in the database: choice labels,
+names with titles, NIPs formatted or masked (`access.mask`'s rule), formula starts neutralised for
+spreadsheets. The base class renders the rows, states who made the file, when and with which filters,
+and writes an ExportLog entry. Every dataset reads enrolments through `access.scope_enrolments`, so a
+liaison's file holds only the people of their institution.
 
-Rows come from `values_list(...).iterator(chunk_size=...)`: a fixed number of queries whatever the row
-count, and no model instances (about three times faster than select_related objects at 100,000 rows).
+Rows come from one `values_list` query read with `iterator(chunk_size=...)`, or on PostgreSQL for CSV
+streamed by COPY: a fixed number of queries and flat memory whatever the row count.
 """
 
 import contextlib
