@@ -86,11 +86,6 @@ def neutralise(value):
     return value
 
 
-def full_name(front_title, name, back_title):
-    name = f"{front_title} {name}" if front_title else name
-    return f"{name}, {back_title}" if back_title else name
-
-
 @dataclass(frozen=True)
 class Column:
     label: str
