@@ -499,11 +499,11 @@ def test_liaison_export_holds_only_their_institution_and_those_below(client, lia
     ]
 
 
-def test_liaison_without_institution_link_exports_no_rows(client, cohort):
+def test_liaison_without_institution_link_exports_no_rows(english, cohort):
     user = UserFactory(groups=["Penghubung instansi"])
-    client.force_login(user)
+    english.force_login(user)
 
-    rows = data_rows(csv_rows(client.get(url("roster", "csv", cohort.pk))))
+    rows = data_rows(csv_rows(english.get(url("roster", "csv", cohort.pk))))
 
     assert rows == [ROSTER_HEADER]
 
@@ -609,10 +609,11 @@ def test_export_queries_do_not_grow_with_rows(
         assert response.status_code == 200
 
 
-def test_admin_action_exports_the_selected_enrolments(admin_client, cohort):
+def test_admin_action_exports_the_selected_enrolments(english, admin_user, cohort):
+    english.force_login(admin_user)
     selected = list(cohort.enrolments.order_by("participant__name"))[:1]
 
-    response = admin_client.post(
+    response = english.post(
         reverse("admin:participants_enrolment_changelist"),
         {"action": "export_csv", "_selected_action": [e.pk for e in selected]},
     )
@@ -650,12 +651,13 @@ def test_admin_export_actions_are_hidden_without_the_permission(client, cohort):
     assert 'value="export_csv"' not in response.content.decode()
 
 
-def test_export_log_is_read_only_in_the_admin(admin_client, cohort):
+def test_export_log_is_read_only_in_the_admin(english, admin_user, admin_client, cohort):
+    english.force_login(admin_user)
     RosterExporter(user=None, program=cohort).write("csv", io.BytesIO())
     log = ExportLog.objects.get()
 
-    changelist = admin_client.get(reverse("admin:participants_exportlog_changelist"))
-    change = admin_client.get(reverse("admin:participants_exportlog_change", args=[log.pk]))
+    changelist = english.get(reverse("admin:participants_exportlog_changelist"))
+    change = english.get(reverse("admin:participants_exportlog_change", args=[log.pk]))
 
     assert "Roster of a program" in changelist.content.decode()
     assert 'name="_save"' not in change.content.decode()
