@@ -54,5 +54,9 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=tests
 	$(PY) manage.py compilemessages -l id --ignore=.venv
 
+# Benchmarks on PostgreSQL (scratch database tt_bench, created and dropped): writes docs/benchmarks.md.
+bench: $(STAMP)
+	DEBUG=false $(PY) bench/run.py
+
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts

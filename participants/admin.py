@@ -1,11 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
+from . import imports
+from .exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter, PdfFontMissing
+from .forms import ImportUploadForm
 from .models import (
     GRADUATION_OUTCOMES,
     SEAT_STATUSES,
@@ -20,7 +27,11 @@ from .models import (
     EnrolmentStatus,
     EvaluationComponent,
     EvaluationScore,
+    ExportLog,
+    ExportOrigin,
     GraduationDecision,
+    ImportBatch,
+    ImportStatus,
     Liaison,
     Milestone,
     Participant,
@@ -94,14 +105,58 @@ class EnrolmentOfParticipantInline(admin.TabularInline):
         return super().get_queryset(request).select_related("program")
 
 
+class ExportActionsMixin:
+    """Export the selected rows with the report exporters; needs participants.export_participants."""
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("participants.export_participants")
+
+    def export_selected(self, request, queryset, fmt):
+        count = queryset.count()
+        note = ngettext(
+            "%(count)d row selected in the administration",
+            "%(count)d rows selected in the administration",
+            count,
+        ) % {"count": count}
+        exporter = self.selected_exporter(request, queryset, note)
+        try:
+            return exporter.response(fmt)
+        except (ExportTooLarge, PdfFontMissing) as error:
+            message = (
+                str(error)
+                if isinstance(error, ExportTooLarge)
+                else gettext(
+                    "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
+                )
+            )
+            self.message_user(request, message, messages.ERROR)
+            return None
+
+
+@admin.action(description=_("Export the selected rows as CSV"), permissions=["export"])
+def export_csv(modeladmin, request, queryset):
+    return modeladmin.export_selected(request, queryset, "csv")
+
+
+@admin.action(description=_("Export the selected rows as XLSX"), permissions=["export"])
+def export_xlsx(modeladmin, request, queryset):
+    return modeladmin.export_selected(request, queryset, "xlsx")
+
+
+@admin.action(description=_("Export the selected rows as PDF"), permissions=["export"])
+def export_pdf(modeladmin, request, queryset):
+    return modeladmin.export_selected(request, queryset, "pdf")
+
+
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(ExportActionsMixin, admin.ModelAdmin):
     list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
     list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
     search_fields = ["name", "nip", "institution__name", "email"]
     list_select_related = ["institution"]
     autocomplete_fields = ["institution"]
     inlines = [EnrolmentOfParticipantInline]
+    actions = [export_csv, export_xlsx, export_pdf]
     show_full_result_count = False
 
     def get_inlines(self, request, obj):
@@ -131,6 +186,15 @@ class ParticipantAdmin(admin.ModelAdmin):
     @admin.display(description=_("NIP"), ordering="nip")
     def nip_display(self, obj):
         return obj.nip_display or "—"
+
+    def selected_exporter(self, request, queryset, note):
+        """The selected participants' training history."""
+        return HistoryExporter(
+            user=request.user,
+            enrolments=Enrolment.objects.filter(participant__in=queryset.values("pk")),
+            origin=ExportOrigin.ADMIN,
+            note=note,
+        )
 
 
 class EnrolmentActionForm(ActionForm):
@@ -271,7 +335,7 @@ class CertificateInline(ReadOnlyInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ExportActionsMixin, admin.ModelAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage", "is_demo"]
     list_filter = ["status", "program__program_type", "program__year", "participant__is_demo"]
     search_fields = [
@@ -283,9 +347,24 @@ class EnrolmentAdmin(admin.ModelAdmin):
     list_select_related = ["participant__institution", "program", "change_project"]
     autocomplete_fields = ["participant", "program"]
     action_form = EnrolmentActionForm
-    actions = [set_status, record_graduation, issue_selected_certificates]
+    actions = [
+        set_status,
+        record_graduation,
+        issue_selected_certificates,
+        export_csv,
+        export_xlsx,
+        export_pdf,
+    ]
     inlines = [EvaluationScoreInline, GraduationDecisionInline, CertificateInline]
     show_full_result_count = False
+
+    def selected_exporter(self, request, queryset, note):
+        return EnrolmentsExporter(
+            user=request.user,
+            enrolments=Enrolment.objects.filter(pk__in=queryset.values("pk")),
+            origin=ExportOrigin.ADMIN,
+            note=note,
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is EvaluationScore:
@@ -822,3 +901,205 @@ class AppointmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["participant", "institution"]
     date_hierarchy = "appointed_on"
     show_full_result_count = False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """Who exported which participant data, when and with which filters. Read-only: it is a record."""
+
+    list_display = ["created_at", "user", "dataset", "format", "origin", "row_count", "filters"]
+    list_filter = ["dataset", "format", "origin"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user"]
+    readonly_fields = ["created_at", "user", "dataset", "format", "origin", "filters", "row_count"]
+    fields = readonly_fields
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+ROW_ACTION_LABELS = {
+    imports.RowAction.NEW: _("new"),
+    imports.RowAction.UPDATE: _("update"),
+    imports.RowAction.UNCHANGED: _("unchanged"),
+    imports.RowAction.ERROR: _("error"),
+}
+PREVIEW_ROWS_SHOWN = 1000
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """The record of participant imports, and the upload, preview and confirmation pages."""
+
+    list_display = [
+        "created_at",
+        "filename",
+        "program",
+        "user",
+        "status",
+        "row_count",
+        "new_count",
+        "updated_count",
+        "unchanged_count",
+        "refused_count",
+    ]
+    list_filter = ["status"]
+    search_fields = ["filename", "program__title", "user__username"]
+    list_select_related = ["program", "user"]
+    readonly_fields = [
+        "program",
+        "user",
+        "created_at",
+        "finished_at",
+        "filename",
+        "file_size",
+        "status",
+        "row_count",
+        "new_count",
+        "updated_count",
+        "unchanged_count",
+        "refused_count",
+        "problems",
+    ]
+    fields = readonly_fields
+    show_full_result_count = False
+    change_list_template = "admin/participants/importbatch/change_list.html"
+
+    def get_queryset(self, request):
+        # The file's bytes stay in the database until a preview or confirmation needs them.
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description=_("file size"))
+    def file_size(self, obj):
+        return f"{len(obj.content or b'') / 1024:.1f} KB"
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("participants.import_participants")
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self.has_import_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self.has_import_permission(request)
+
+    def has_add_permission(self, request):
+        return False  # through the upload page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name=f"{info}_upload"),
+            path("template.<str:fmt>", view(self.template_view), name=f"{info}_template"),
+            path("<int:pk>/preview/", view(self.preview_view), name=f"{info}_preview"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _check_import_permission(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+
+    def _context(self, request, title, **context):
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **context}
+
+    def template_view(self, request, fmt):
+        self._check_import_permission(request)
+        if fmt == "csv":
+            response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+        elif fmt == "xlsx":
+            response = HttpResponse(
+                imports.template_xlsx(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        else:
+            raise Http404
+        response["Content-Disposition"] = f'attachment; filename="participants-template.{fmt}"'
+        return response
+
+    def upload_view(self, request):
+        self._check_import_permission(request)
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            batch, _preview = imports.create_batch(
+                program=form.cleaned_data["program"],
+                user=request.user,
+                filename=upload.name,
+                content=upload.read(),
+                max_bytes=imports.max_upload_bytes(),
+            )
+            return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
+        context = self._context(
+            request,
+            gettext("Import participants"),
+            form=form,
+            columns=imports.COLUMNS,
+            media=self.media + form.media,
+        )
+        return TemplateResponse(request, "admin/participants/importbatch/upload.html", context)
+
+    def preview_view(self, request, pk):
+        self._check_import_permission(request)
+        batch = get_object_or_404(ImportBatch.objects.select_related("program", "user"), pk=pk)
+        if request.method == "POST":
+            if batch.status != ImportStatus.PREVIEW:
+                self.message_user(request, gettext("This file was already handled."), messages.WARNING)
+                return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
+            try:
+                preview = imports.confirm_batch(batch=batch)
+            except imports.BatchHandled:
+                self.message_user(request, gettext("This file was already handled."), messages.WARNING)
+                return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
+            if batch.status == ImportStatus.IMPORTED:
+                self.message_user(
+                    request,
+                    gettext("Imported %(file)s: %(new)d new, %(updated)d updated, %(unchanged)d unchanged.")
+                    % {
+                        "file": batch.filename,
+                        "new": batch.new_count,
+                        "updated": batch.updated_count,
+                        "unchanged": batch.unchanged_count,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:participants_importbatch_change", args=[batch.pk]))
+            self.message_user(
+                request, gettext("Nothing was written; see the problems below."), messages.ERROR
+            )
+        elif batch.status == ImportStatus.IMPORTED:
+            preview = None
+        else:
+            preview = imports.batch_preview(batch)
+        rows = []
+        if preview is not None:
+            # Every refused row first, then the others, up to a page a browser can still show.
+            ordered = sorted(preview.rows, key=lambda row: row.action != imports.RowAction.ERROR)
+            rows = [(row, ROW_ACTION_LABELS[row.action]) for row in ordered[:PREVIEW_ROWS_SHOWN]]
+        context = self._context(
+            request,
+            gettext("Import preview: %(file)s") % {"file": batch.filename},
+            batch=batch,
+            preview=preview,
+            counts=preview.counts if preview is not None else None,
+            rows=rows,
+            hidden_rows=max(len(preview.rows) - PREVIEW_ROWS_SHOWN, 0) if preview is not None else 0,
+            can_confirm=batch.status == ImportStatus.PREVIEW and preview is not None and preview.is_valid,
+        )
+        return TemplateResponse(request, "admin/participants/importbatch/preview.html", context)

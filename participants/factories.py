@@ -17,6 +17,7 @@ from .models import (
     EvaluationComponent,
     EvaluationScore,
     Gender,
+    Liaison,
     Milestone,
     Participant,
     PositionLevel,
@@ -134,3 +135,32 @@ class AppointmentFactory(DjangoModelFactory):
     position_level = PositionLevel.JPT_PRATAMA
     institution = factory.SelfAttribute("participant.institution")
     appointed_on = datetime.date(2026, 1, 5)
+
+
+class UserFactory(DjangoModelFactory):
+    """A user with the role groups named in `groups` (the names of migration 0003's groups)."""
+
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User {n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.go.id")
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        if create and names:
+            from django.contrib.auth.models import Group
+
+            self.groups.set(Group.objects.filter(name__in=names))
+
+
+class LiaisonFactory(DjangoModelFactory):
+    class Meta:
+        model = Liaison
+
+    user = factory.SubFactory(UserFactory)
+    institution = factory.SubFactory(InstitutionFactory)

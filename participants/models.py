@@ -1250,3 +1250,101 @@ def add_months(day, months):
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class ExportDataset(models.TextChoices):
+    ROSTER = "roster", _("Roster of a program")
+    ENROLMENTS = "enrolments", _("Enrolments across programs")
+    INSTITUTIONS = "institutions", _("Summary per institution")
+    HISTORY = "history", _("Training history for HR operators")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+    PDF = "pdf", "PDF"
+
+
+class ExportOrigin(models.TextChoices):
+    WEB = "web", _("Web page")
+    ADMIN = "admin", _("Admin action")
+    COMMAND = "command", _("Management command")
+
+
+class ExportLog(models.Model):
+    """One export of participant data: who took which rows out, when (UU 27/2022 record of processing)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+    dataset = models.CharField(_("dataset"), max_length=20, choices=ExportDataset.choices)
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    origin = models.CharField(_("made from"), max_length=10, choices=ExportOrigin.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(
+        _("rows"), null=True, blank=True, help_text=_("Empty when a streamed download was interrupted.")
+    )
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"], name="exportlog_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_dataset_display()} ({self.format}), {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", _("Waiting for confirmation")
+    REFUSED = "refused", _("Refused")
+    IMPORTED = "imported", _("Imported")
+
+
+class ImportBatch(models.Model):
+    """An uploaded participant file and what became of it.
+
+    The file's bytes are kept in the database so that the preview and the confirmation can be served
+    by different processes or servers.
+    """
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="import_batches"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file content"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    new_count = models.PositiveIntegerField(_("new"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    refused_count = models.PositiveIntegerField(_("refused"), default=0)
+    problems = models.JSONField(
+        _("problems"), default=list, blank=True, help_text=_("Messages about the whole file.")
+    )
+
+    class Meta:
+        verbose_name = _("participant import")
+        verbose_name_plural = _("participant imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} → {self.program}"

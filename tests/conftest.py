@@ -94,4 +94,8 @@ def reference_data(transactional_db):
     from django.apps import apps
 
     importlib.import_module("programs.migrations.0002_program_types").load(apps, None)
+    importlib.import_module("programs.migrations.0004_curriculum_defaults").load(apps, None)
     importlib.import_module("participants.migrations.0003_role_groups").create_groups(apps, None)
+    lifecycle = importlib.import_module("participants.migrations.0005_lifecycle_defaults")
+    lifecycle.load_rules(apps, None)
+    lifecycle.grant_permissions(apps, None)

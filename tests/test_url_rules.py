@@ -6,7 +6,15 @@ import re
 import pytest
 from django.urls import get_resolver, reverse
 
-from tests.factories import ChangeProjectFactory, EnrolmentFactory, ParticipantFactory, ProgramFactory
+from participants.models import EnrolmentStatus
+from participants.services import issue_certificate
+from tests.factories import (
+    ChangeProjectFactory,
+    EnrolmentFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    SessionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +63,35 @@ RULES = {
     "programs:detail": (lambda w: {"pk": w["program"].pk}, staff_page()),
     "participants:detail": (lambda w: {"pk": w["participant"].pk}, staff_page(IN_SCOPE, {"liaison_other"})),
     "participants:institution_list": (None, staff_page()),
+    "lifecycle_programs:schedule": (lambda w: {"pk": w["program"].pk}, staff_page()),
+    "lifecycle:attendance_entry": (lambda w: {"pk": w["session"].pk}, staff_page({"administrator"})),
+    "lifecycle:seminar_entry": (
+        lambda w: {"pk": w["project"].pk, "kind": "design"},
+        staff_page({"administrator"}),
+    ),
+    "lifecycle:certificate_register": (lambda w: {"pk": w["program"].pk}, staff_page()),
+    "lifecycle:certificate_register_csv": (lambda w: {"pk": w["program"].pk}, staff_page()),
+    # The PDFs carry the NIP: personal data, which staff see masked, so they cannot download them.
+    "lifecycle:certificate_zip": (
+        lambda w: {"pk": w["program"].pk},
+        # A liaison with no certificate in this program is sent back to the register with a message.
+        {**staff_page({"liaison", "administrator"}), "liaison_other": "redirect"},
+    ),
+    "lifecycle:certificate_pdf": (
+        lambda w: {"pk": w["certificate"].pk},
+        staff_page({"liaison", "administrator"}, {"liaison_other"}),
+    ),
+    "lifecycle:certificate_issue": (
+        lambda w: {"pk": w["program"].pk},
+        {**staff_page({"administrator"}), "administrator": "405"},
+    ),
+    "lifecycle:certificate_revoke": (lambda w: {"pk": w["certificate"].pk}, staff_page({"administrator"})),
+    "lifecycle:certificate_reissue": (lambda w: {"pk": w["certificate"].pk}, staff_page({"administrator"})),
+    "verify:certificate": (lambda w: {"token": w["certificate"].token}, dict.fromkeys(ROLES, "ok")),
+    "exports:roster": (lambda w: {"pk": w["program"].pk, "fmt": "csv"}, staff_page()),
+    "exports:enrolments": (lambda w: {"fmt": "csv"}, staff_page()),
+    "exports:institutions": (lambda w: {"fmt": "csv"}, staff_page()),
+    "exports:history": (lambda w: {"fmt": "csv"}, staff_page()),
     "participants:institution_detail": (
         lambda w: {"pk": w["unit_a"].pk},
         staff_page(IN_SCOPE, {"liaison_other"}),
@@ -66,8 +103,17 @@ RULES = {
 def world(personas):
     program = ProgramFactory()
     participant = ParticipantFactory(institution=personas["unit_a"])
-    ChangeProjectFactory(enrolment=EnrolmentFactory(program=program, participant=participant))
-    return {**personas, "program": program, "participant": participant}
+    enrolment = EnrolmentFactory(program=program, participant=participant, status=EnrolmentStatus.PASSED)
+    project = ChangeProjectFactory(enrolment=enrolment)
+    certificate = issue_certificate(enrolment=enrolment, issued_by=personas["administrator"])
+    return {
+        **personas,
+        "program": program,
+        "participant": participant,
+        "project": project,
+        "session": SessionFactory(program=program),
+        "certificate": certificate,
+    }
 
 
 def test_every_url_has_a_rule():

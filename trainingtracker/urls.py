@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("programs.urls_lifecycle")),
     path("participants/", include("participants.urls_lifecycle")),
     path("verify/", include("participants.urls_verify")),
+    path("exports/", include("participants.urls_exports")),
 ]

@@ -126,7 +126,8 @@ def grant_permissions(apps, schema_editor):
     # Permissions are normally created after all migrations ran; the groups need them now.
     for label in ["programs", "participants"]:
         app_config = apps.get_app_config(label)
-        app_config.models_module = True  # the migration state's stub has none; create_permissions asks
+        if not getattr(app_config, "models_module", None):
+            app_config.models_module = True  # the migration state's stub has none; create_permissions asks
         create_permissions(app_config, apps=apps, verbosity=0)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

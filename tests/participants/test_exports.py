@@ -1,0 +1,710 @@
+"""Participant reports: every format parsed back, access, masking, logging and query counts."""
+
+import csv
+import datetime
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from participants.exports import (
+    EnrolmentsExporter,
+    PdfFontMissing,
+    RosterExporter,
+    find_font,
+    neutralise,
+)
+from participants.factories import UserFactory
+from participants.models import EnrolmentStatus, ExportLog, Gender, Rank
+from programs.models import InstitutionKind
+from tests.factories import (
+    ChangeProjectFactory,
+    EnrolmentFactory,
+    InstitutionFactory,
+    ParticipantFactory,
+    PersonFactory,
+    ProgramFactory,
+    ProgramTypeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, fmt, *args, **params):
+    address = reverse(f"exports:{name}", args=[*args, fmt])
+    if params:
+        address += "?" + "&".join(f"{key}={value}" for key, value in params.items())
+    return address
+
+
+def content_of(response):
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def csv_rows(response):
+    body = content_of(response)
+    assert body.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def data_rows(rows):
+    """The table's rows without the closing rows that describe the file."""
+    return rows[: rows.index([])]
+
+
+def about_rows(rows):
+    return dict(rows[rows.index([]) + 1 :])
+
+
+def xlsx_book(response):
+    return openpyxl.load_workbook(io.BytesIO(content_of(response)))
+
+
+@pytest.fixture
+def cohort():
+    """A small PKN II cohort: two participants with change projects, one of them with accents."""
+    organiser = InstitutionFactory(name="BPSDM Provinsi Banten")
+    program = ProgramFactory(
+        title="PKN Tingkat II Banten 2025",
+        angkatan=1,
+        organiser=organiser,
+        start_date=datetime.date(2025, 6, 23),
+    )
+    ministry = InstitutionFactory(name="Kementerian Dalam Negeri", kind=InstitutionKind.MINISTRY, province="")
+    zoe = ParticipantFactory(
+        name="Zoë Ñuñez",
+        front_title="Dr.",
+        back_title="M.Si.",
+        gender=Gender.FEMALE,
+        birth_date=datetime.date(1980, 5, 17),
+        nip="198005172005012003",
+        rank=Rank.IV_B,
+        position="Kepala Biro",
+        institution=ministry,
+        email="zoe@kemendagri.go.id",
+        phone="0812-1111-2222",
+    )
+    andi = ParticipantFactory(
+        name="Andi Wijaya",
+        front_title="",
+        back_title="S.T.",
+        gender=Gender.MALE,
+        birth_date=datetime.date(1986, 9, 26),
+        nip="198609262015051001",
+        rank=Rank.IV_A,
+        position="Kepala Bidang",
+        institution=organiser,
+        email="",
+        phone="",
+    )
+    coach = PersonFactory(front_title="Dr.", name="Untung Coach", back_title="M.Si.")
+    mentor = PersonFactory(front_title="", name="Siti Mentor", back_title="")
+    ChangeProjectFactory(
+        enrolment=EnrolmentFactory(participant=zoe, program=program, status=EnrolmentStatus.PASSED),
+        title="Digitalisasi Arsip",
+        stage="reported",
+        coach=coach,
+        mentor=mentor,
+    )
+    EnrolmentFactory(participant=andi, program=program, status=EnrolmentStatus.ACTIVE, note="kelas B")
+    return program
+
+
+ROSTER_HEADER = [
+    "No.",
+    "NIP",
+    "Name",
+    "Gender",
+    "Rank",
+    "Position",
+    "Institution",
+    "Institution kind",
+    "Status",
+    "Change project",
+    "Stage",
+    "Coach",
+    "Mentor",
+    "Email",
+    "Phone",
+    "Note",
+]
+ANDI = [
+    "1",
+    "19860926 201505 1 001",
+    "Andi Wijaya, S.T.",
+    "Male",
+    "IV/a",
+    "Kepala Bidang",
+    "BPSDM Provinsi Banten",
+    "Provincial government",
+    "Active",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "kelas B",
+]
+ZOE = [
+    "2",
+    "19800517 200501 2 003",
+    "Dr. Zoë Ñuñez, M.Si.",
+    "Female",
+    "IV/b",
+    "Kepala Biro",
+    "Kementerian Dalam Negeri",
+    "Ministry (kementerian)",
+    "Passed",
+    "Digitalisasi Arsip",
+    "Reported",
+    "Dr. Untung Coach, M.Si.",
+    "Siti Mentor",
+    "zoe@kemendagri.go.id",
+    "0812-1111-2222",
+    "",
+]
+
+
+def test_roster_csv_holds_every_participant_of_the_program(english, administrator, cohort):
+    english.force_login(administrator)
+    EnrolmentFactory()  # another program's participant
+
+    response = english.get(url("roster", "csv", cohort.pk))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="roster-pkn-tingkat-ii-banten-2025-'
+    )
+    rows = csv_rows(response)
+    assert data_rows(rows) == [ROSTER_HEADER, ANDI, ZOE]
+
+
+def test_roster_csv_says_who_made_it_when_and_with_which_filters(english, administrator, cohort):
+    english.force_login(administrator)
+
+    about = about_rows(csv_rows(english.get(url("roster", "csv", cohort.pk))))
+
+    assert about["Program"] == "PKN Tingkat II Banten 2025"
+    assert about["Report"] == "Participant roster"
+    assert about["Made by"] == administrator.get_full_name()
+    assert about["Made at"].endswith(" WIB")
+    assert about["Filters"] == "none"
+
+
+def test_roster_xlsx_has_typed_cells_a_frozen_header_and_widths(english, administrator, cohort):
+    english.force_login(administrator)
+
+    response = english.get(url("roster", "xlsx", cohort.pk))
+
+    book = xlsx_book(response)
+    sheet = book.worksheets[0]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert values[0] == ROSTER_HEADER
+    assert values[1] == [1, *ANDI[1:9], None, None, None, None, None, None, "kelas B"]
+    assert values[2] == [2, *ZOE[1:15], None]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["C"].width == pytest.approx(34, abs=1)
+    about = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
+    assert about["Made by"] == administrator.get_full_name()
+
+
+def test_roster_pdf_shows_organiser_program_names_and_indonesian_dates(
+    english, administrator, cohort, pdf_text
+):
+    english.force_login(administrator)
+
+    response = english.get(url("roster", "pdf", cohort.pk))
+
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "BPSDM Provinsi Banten" in text
+    assert "PKN Tingkat II Banten 2025 · Angkatan I" in text
+    assert "23 Juni 2025 – 7 Oktober 2025 (107 days)" in text
+    assert "Dr. Zoë Ñuñez, M.Si." in text
+    assert "Andi Wijaya, S.T." in text
+    assert "Page 1 of 1" in text
+    assert "Filters: none" in text
+    assert "Rows: 2" in text
+    assert "Active: 1" in text
+    assert "Passed: 1" in text
+    assert f"Made by {administrator.get_full_name()} on " in text
+
+
+def test_enrolments_export_follows_the_program_list_filters_and_enrolment_status(english, administrator):
+    english.force_login(administrator)
+    pka = ProgramTypeFactory(code="pka")
+    kept = ProgramFactory(title="PKA 2024", program_type=pka, year=2024, start_date=datetime.date(2024, 3, 1))
+    EnrolmentFactory(program=kept, status=EnrolmentStatus.PASSED, participant__name="Lulus Satu")
+    EnrolmentFactory(program=kept, status=EnrolmentStatus.FAILED, participant__name="Gagal Satu")
+    EnrolmentFactory(program=ProgramFactory(title="PKN 2024", year=2024), status=EnrolmentStatus.PASSED)
+    EnrolmentFactory(
+        program=ProgramFactory(title="PKA 2023", program_type=pka, year=2023), status=EnrolmentStatus.PASSED
+    )
+
+    response = english.get(
+        url("enrolments", "csv", program_type=pka.pk, year=2024, enrolment_status=EnrolmentStatus.PASSED)
+    )
+
+    rows = csv_rows(response)
+    assert [(row[0], row[9], row[14]) for row in data_rows(rows)[1:]] == [
+        ("PKA 2024", "Lulus Satu", "Passed")
+    ]
+    assert data_rows(rows)[1][:8] == [
+        "PKA 2024",
+        pka.abbreviation,
+        "2024",
+        str(kept.angkatan),
+        "",
+        kept.organiser.name,
+        "2024-03-01",
+        "2024-06-15",
+    ]
+    assert (
+        about_rows(rows)["Filters"]
+        == f"Program type: {pka.abbreviation}; Year: 2024; Enrolment status: Passed"
+    )
+    log = ExportLog.objects.get()
+    assert (log.dataset, log.format, log.origin, log.row_count, log.user) == (
+        "enrolments",
+        "csv",
+        "web",
+        1,
+        administrator,
+    )
+    assert log.filters == {"program_type": str(pka.pk), "year": "2024", "enrolment_status": "passed"}
+
+
+def test_enrolments_xlsx_writes_dates_as_dates_and_numbers_as_numbers(english, administrator):
+    english.force_login(administrator)
+    program = ProgramFactory(title="PKN 2025", year=2025, angkatan=7, start_date=datetime.date(2025, 6, 23))
+    EnrolmentFactory(program=program)
+
+    sheet = xlsx_book(english.get(url("enrolments", "xlsx"))).worksheets[0]
+
+    row = [cell.value for cell in sheet[2]]
+    assert row[2:4] == [2025, 7]
+    assert row[6:8] == [datetime.datetime(2025, 6, 23), datetime.datetime(2025, 10, 7)]
+    assert sheet["G2"].is_date
+    assert sheet["G2"].number_format == "yyyy-mm-dd"
+    assert sheet["C2"].data_type == "n"
+
+
+def test_institution_summary_counts_participants_and_outcomes(english, administrator):
+    english.force_login(administrator)
+    parent = InstitutionFactory(name="Pemerintah Provinsi Banten")
+    dinas = InstitutionFactory(name="Dinas Kesehatan", parent=parent)
+    first, second = ProgramFactory(), ProgramFactory()
+    person = ParticipantFactory(institution=dinas)
+    EnrolmentFactory(participant=person, program=first, status=EnrolmentStatus.PASSED)
+    EnrolmentFactory(participant=person, program=second, status=EnrolmentStatus.ACTIVE)
+    EnrolmentFactory(participant__institution=dinas, program=first, status=EnrolmentStatus.WITHDRAWN)
+    EnrolmentFactory(participant__institution=parent, program=first, status=EnrolmentStatus.FAILED)
+
+    rows = csv_rows(english.get(url("institutions", "csv")))
+
+    assert data_rows(rows) == [
+        [
+            "Institution",
+            "Kind",
+            "Province",
+            "Parent institution",
+            "Participants",
+            "Programs",
+            "Enrolments",
+            "Nominated or in training",
+            "Passed",
+            "Did not pass",
+            "Withdrew or dismissed",
+        ],
+        [
+            "Dinas Kesehatan",
+            "Provincial government",
+            "Banten",
+            "Pemerintah Provinsi Banten",
+            "2",
+            "2",
+            "3",
+            "1",
+            "1",
+            "0",
+            "1",
+        ],
+        [
+            "Pemerintah Provinsi Banten",
+            "Provincial government",
+            "Banten",
+            "",
+            "1",
+            "1",
+            "1",
+            "0",
+            "0",
+            "1",
+            "0",
+        ],
+    ]
+
+
+def test_institution_summary_pdf_has_totals(english, administrator, pdf_text):
+    english.force_login(administrator)
+    EnrolmentFactory.create_batch(3, status=EnrolmentStatus.PASSED)
+
+    text = pdf_text(english.get(url("institutions", "pdf")).content)
+
+    assert "Summary per institution" in text
+    assert "Institutions: 3" in text
+    assert "Enrolments: 3" in text
+    assert "Passed: 3" in text
+
+
+def test_history_export_has_the_hr_operators_columns(english, administrator):
+    english.force_login(administrator)
+    program = ProgramFactory(
+        title="PKA Angkatan XLIII",
+        angkatan=43,
+        class_name="F",
+        start_date=datetime.date(2024, 2, 5),
+        duration_days=105,
+    )
+    enrolment = EnrolmentFactory(program=program, status=EnrolmentStatus.PASSED, participant__back_title="")
+
+    rows = data_rows(csv_rows(english.get(url("history", "csv"))))
+
+    participant = enrolment.participant
+    assert rows == [
+        [
+            "NIP",
+            "Name",
+            "Training name",
+            "Type",
+            "Angkatan",
+            "Start",
+            "End",
+            "Days",
+            "Status",
+            "Certificate number",
+        ],
+        [
+            participant.nip_display,
+            participant.name,
+            "PKA Angkatan XLIII",
+            "Pelatihan Kepemimpinan Nasional Tingkat II",
+            "XLIII Kelas F",
+            "2024-02-05",
+            "2024-05-19",
+            "105",
+            "Passed",
+            "",
+        ],
+    ]
+
+
+def test_neutralise_prefixes_only_formula_starts():
+    assert [
+        neutralise(v) for v in ["=1+1", "+62", "-x", "@SUM(A1)", "\tx", "\rx", "Budi", "", -5, 3.5, None]
+    ] == [
+        "'=1+1",
+        "'+62",
+        "'-x",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "Budi",
+        "",
+        -5,
+        3.5,
+        None,
+    ]
+
+
+def test_csv_and_xlsx_neutralise_formula_cells_and_keep_numbers(english, administrator):
+    english.force_login(administrator)
+    program = ProgramFactory(title="=cmd|' /C calc'!A0")
+    EnrolmentFactory(
+        program=program,
+        participant__name="@SUM(1+1)",
+        participant__position="-2+3",
+        participant__back_title="",
+        note="+62 812",
+    )
+
+    csv_row = data_rows(csv_rows(english.get(url("roster", "csv", program.pk))))[1]
+    sheet = xlsx_book(english.get(url("roster", "xlsx", program.pk))).worksheets[0]
+    enrolments_row = data_rows(csv_rows(english.get(url("enrolments", "csv"))))[1]
+
+    assert (csv_row[0], csv_row[2], csv_row[5], csv_row[15]) == ("1", "'@SUM(1+1)", "'-2+3", "'+62 812")
+    assert (sheet["A2"].value, sheet["C2"].value, sheet["F2"].value, sheet["P2"].value) == (
+        1,
+        "'@SUM(1+1)",
+        "'-2+3",
+        "'+62 812",
+    )
+    assert sheet["C2"].data_type == "s"
+    assert enrolments_row[0] == "'=cmd|' /C calc'!A0"
+    assert enrolments_row[2] == "2025"
+
+
+def test_export_by_anonymous_user_redirects_to_login(client, cohort):
+    response = client.get(url("roster", "csv", cohort.pk))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url('roster', 'csv', cohort.pk)}"
+
+
+@pytest.mark.parametrize("name", ["enrolments", "institutions", "history"])
+def test_export_without_permission_is_refused(client, outsider, name):
+    client.force_login(outsider)
+
+    response = client.get(url(name, "csv"))
+
+    assert response.status_code == 403
+    assert ExportLog.objects.count() == 0
+
+
+def test_liaison_export_holds_only_their_institution_and_those_below(client, liaison_of):
+    ministry = InstitutionFactory(name="Kementerian Kesehatan")
+    directorate = InstitutionFactory(name="Direktorat Jenderal Kesehatan Masyarakat", parent=ministry)
+    elsewhere = InstitutionFactory(name="Kementerian Keuangan")
+    program = ProgramFactory()
+    for institution, name in [
+        (ministry, "Ana Pusat"),
+        (directorate, "Beni Ditjen"),
+        (elsewhere, "Cici Lain"),
+    ]:
+        EnrolmentFactory(
+            program=program,
+            participant__institution=institution,
+            participant__name=name,
+            participant__back_title="",
+        )
+    client.force_login(liaison_of(ministry))
+
+    roster = data_rows(csv_rows(client.get(url("roster", "csv", program.pk))))
+    enrolments = data_rows(csv_rows(client.get(url("enrolments", "csv"))))
+    history = data_rows(csv_rows(client.get(url("history", "csv"))))
+    summary = data_rows(csv_rows(client.get(url("institutions", "csv"))))
+
+    assert [row[2] for row in roster[1:]] == ["Ana Pusat", "Beni Ditjen"]
+    assert [row[9] for row in enrolments[1:]] == ["Ana Pusat", "Beni Ditjen"]
+    assert [row[1] for row in history[1:]] == ["Ana Pusat", "Beni Ditjen"]
+    assert [row[0] for row in summary[1:]] == [
+        "Direktorat Jenderal Kesehatan Masyarakat",
+        "Kementerian Kesehatan",
+    ]
+
+
+def test_liaison_without_institution_link_exports_no_rows(english, cohort):
+    user = UserFactory(groups=["Penghubung instansi"])
+    english.force_login(user)
+
+    rows = data_rows(csv_rows(english.get(url("roster", "csv", cohort.pk))))
+
+    assert rows == [ROSTER_HEADER]
+
+
+def test_personal_data_is_masked_without_the_permission(client, staff, cohort):
+    client.force_login(staff)
+
+    rows = data_rows(csv_rows(client.get(url("roster", "csv", cohort.pk))))
+    history = data_rows(csv_rows(client.get(url("history", "csv"))))
+
+    zoe = rows[2]
+    assert (zoe[1], zoe[13], zoe[14]) == ("••••••••••••••2003", "••••••••••••••••o.id", "••••••••••2222")
+    assert [row[0] for row in history[1:]] == ["••••••••••••••1001", "••••••••••••••2003"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_every_format_is_logged_with_its_row_count(client, administrator, cohort, fmt):
+    client.force_login(administrator)
+
+    content_of(client.get(url("roster", fmt, cohort.pk)))
+
+    log = ExportLog.objects.get()
+    assert (log.dataset, log.format, log.row_count, log.filters) == ("roster", fmt, 2, {"program": cohort.pk})
+
+
+def test_export_with_invalid_filters_explains_and_writes_nothing(english, administrator):
+    english.force_login(administrator)
+
+    response = english.get(url("enrolments", "csv", year="dua-ribu", enrolment_status="lulus"))
+
+    assert response.status_code == 400
+    assert [str(p) for p in response.context["problems"]] == [
+        "Year: Enter a number.",
+        "Enrolment status: Select a valid choice. lulus is not one of the available choices.",
+    ]
+    assert ExportLog.objects.count() == 0
+
+
+def test_pdf_over_the_row_limit_is_refused_with_a_hint(english, administrator, settings):
+    settings.EXPORT_PDF_MAX_ROWS = 2
+    english.force_login(administrator)
+    EnrolmentFactory.create_batch(3)
+
+    response = english.get(url("enrolments", "pdf"))
+
+    assert response.status_code == 400
+    assert [str(p) for p in response.context["problems"]] == [
+        "A PDF holds at most 2 rows and this export has 3; choose CSV or XLSX."
+    ]
+
+
+def test_unknown_format_is_not_found(client, administrator):
+    client.force_login(administrator)
+
+    assert client.get("/exports/enrolments.xls").status_code == 404
+
+
+def test_missing_font_raises_a_clear_error():
+    with pytest.raises(PdfFontMissing) as error:
+        find_font("NoSuchFont-Bold.ttf")
+
+    assert "Install Debian's fonts-dejavu-core" in str(error.value)
+
+
+def test_dejavu_font_is_found():
+    assert find_font("DejaVuSans.ttf").name == "DejaVuSans.ttf"
+
+
+def enrol(count):
+    program = ProgramFactory(capacity=10)
+    coach = PersonFactory()
+    for _ in range(count):
+        ChangeProjectFactory(enrolment__program=program, coach=coach, mentor=PersonFactory())
+    return program
+
+
+# The same number at 1 and 3 rows: session, user, permissions, the roster's program, the rows in one
+# scan, the ExportLog (CSV: created, then its row count once streamed); the read transaction's
+# statements (BEGIN on SQLite, SET LOCAL on PostgreSQL). Expected: (SQLite, PostgreSQL).
+@pytest.mark.parametrize(
+    ("name", "fmt", "expected"),
+    [
+        ("roster", "csv", (10, 11)),
+        ("roster", "xlsx", (9, 11)),
+        ("roster", "pdf", (9, 11)),
+        ("enrolments", "csv", (9, 10)),
+        ("enrolments", "xlsx", (8, 10)),
+        ("institutions", "pdf", (8, 10)),
+        ("history", "xlsx", (8, 10)),
+    ],
+)
+def test_export_queries_do_not_grow_with_rows(
+    client, administrator, django_assert_num_queries, on_postgres, name, fmt, expected
+):
+    client.force_login(administrator)
+    expected = expected[1] if on_postgres else expected[0]
+    for count in (1, 3):
+        program = enrol(count)
+        args = [program.pk] if name == "roster" else []
+        with django_assert_num_queries(expected):
+            response = client.get(url(name, fmt, *args))
+            content_of(response)
+        assert response.status_code == 200
+
+
+def test_admin_action_exports_the_selected_enrolments(english, admin_user, cohort):
+    english.force_login(admin_user)
+    selected = list(cohort.enrolments.order_by("participant__name"))[:1]
+
+    response = english.post(
+        reverse("admin:participants_enrolment_changelist"),
+        {"action": "export_csv", "_selected_action": [e.pk for e in selected]},
+    )
+
+    rows = csv_rows(response)
+    assert [row[9] for row in data_rows(rows)[1:]] == ["Andi Wijaya, S.T."]
+    assert about_rows(rows)["Filters"] == "1 row selected in the administration"
+    assert ExportLog.objects.get().origin == "admin"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
+def test_admin_action_exports_the_selected_participants_history(admin_client, cohort, fmt):
+    participants = [e.participant for e in cohort.enrolments.all()]
+
+    response = admin_client.post(
+        reverse("admin:participants_participant_changelist"),
+        {"action": f"export_{fmt}", "_selected_action": [p.pk for p in participants]},
+    )
+
+    assert response.status_code == 200
+    log = ExportLog.objects.get()
+    assert (log.dataset, log.format, log.row_count) == ("history", fmt, 2)
+
+
+def test_admin_export_actions_are_hidden_without_the_permission(client, cohort):
+    user = UserFactory(is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="view_enrolment"))
+    client.force_login(user)
+
+    response = client.get(reverse("admin:participants_enrolment_changelist"))
+
+    assert response.status_code == 200
+    assert 'value="export_csv"' not in response.content.decode()
+
+
+def test_export_log_is_read_only_in_the_admin(english, admin_user, admin_client, cohort):
+    english.force_login(admin_user)
+    RosterExporter(user=None, program=cohort).write("csv", io.BytesIO())
+    log = ExportLog.objects.get()
+
+    changelist = english.get(reverse("admin:participants_exportlog_changelist"))
+    change = english.get(reverse("admin:participants_exportlog_change", args=[log.pk]))
+
+    assert "Roster of a program" in changelist.content.decode()
+    assert 'name="_save"' not in change.content.decode()
+    assert admin_client.get(reverse("admin:participants_exportlog_add")).status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_export_report_command_writes_the_file(tmp_path, cohort, fmt):
+    output = tmp_path / f"roster.{fmt}"
+    out = io.StringIO()
+
+    call_command(
+        "export_report", "roster", "--program", str(cohort.pk), "--format", fmt, "-o", str(output), stdout=out
+    )
+
+    assert out.getvalue() == f"Wrote 2 rows to {output} ({fmt}).\n"
+    assert output.stat().st_size > 0
+    log = ExportLog.objects.get()
+    assert (log.origin, log.user, log.row_count) == ("command", None, 2)
+
+
+def test_export_report_command_applies_filters_and_the_users_scope(tmp_path, cohort, liaison_of):
+    user = liaison_of(cohort.organiser)
+    output = tmp_path / "enrolments.csv"
+
+    call_command(
+        "export_report",
+        "enrolments",
+        "--filter",
+        "year=2025",
+        "--user",
+        user.username,
+        "-o",
+        str(output),
+        stdout=io.StringIO(),
+    )
+
+    rows = list(csv.reader(io.StringIO(output.read_text(encoding="utf-8-sig"))))
+    assert [row[9] for row in data_rows(rows)[1:]] == ["Andi Wijaya, S.T."]
+    assert json.loads(json.dumps(ExportLog.objects.get().filters)) == {"year": "2025"}
+
+
+def test_enrolments_exporter_rows_match_a_plain_query(cohort):
+    exporter = EnrolmentsExporter(user=None)
+
+    rows = list(exporter.iterate())
+
+    assert len(rows) == 3
+    assert [row[9] for row in rows[1:]] == ["Andi Wijaya, S.T.", "Dr. Zoë Ñuñez, M.Si."]
+    assert list(rows[1][6:8]) == [datetime.date(2025, 6, 23), datetime.date(2025, 10, 7)]
