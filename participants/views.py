@@ -17,6 +17,7 @@ from .access import (
     scope_institutions,
     staff_view,
 )
+from .lifecycle import participant_panel
 from .models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Milestone, Participant
 
 PAGE_SIZE = 25
@@ -52,6 +53,7 @@ def participant_detail(request, pk):
         "show_personal": show_personal,
         "enrolments": enrolments,
         "today": today,
+        "lifecycle": participant_panel(participant, request.user, today=today),
     }
     return render(request, "participants/participant_detail.html", context)
 

@@ -24,6 +24,7 @@ from participants.models import (
 
 from .charts import hbar_chart, stacked_columns
 from .filters import ProgramFilter
+from .lifecycle import program_panel
 from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
 from .stats import cached, overview_figures
 
@@ -88,7 +89,12 @@ def program_list(request):
     for program in page:
         program.current_status = program.status_on(today)
         program.seats_filled = seats.get(program.pk, 0)
-    return render(request, "programs/program_list.html", {"filter": program_filter, "page": page})
+    context = {
+        "filter": program_filter,
+        "page": page,
+        "can_export": request.user.has_perm("participants.export_participants"),
+    }
+    return render(request, "programs/program_list.html", context)
 
 
 SORTS = {
@@ -196,6 +202,9 @@ def program_detail(request, pk):
         "examiners": [role.person for role in roles if role.role == RoleKind.EXAMINER],
         "mentors": list(mentors),
         "passed": sum(status_counts[s] for s in PASSED),
+        "lifecycle": program_panel(program, request.user, today=today),
+        "can_export": request.user.has_perm("participants.export_participants"),
+        "can_see_certificates": request.user.has_perm("participants.view_certificate"),
     }
     return render(request, "programs/program_detail.html", context)
 
