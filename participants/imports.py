@@ -13,6 +13,7 @@ unknown institution is an error of its row, never created silently.
 import csv
 import datetime
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -44,6 +45,12 @@ MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 # suspiciously well (a "zip bomb").
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
+# A spreadsheet's own limits (Excel: 1,048,576 rows, 16,384 columns). A cell or row reference beyond them,
+# or a sheet that skips more empty rows than it could hold, is hostile: refused before anything is built.
+MAX_SHEET_ROWS = 1_048_576
+# Rows one file may hold (the header not counted); larger sets go in several files.
+MAX_IMPORT_ROWS = 100_000
+MAX_SHEET_COLUMNS = 16_384
 
 
 @dataclass(frozen=True)
@@ -178,15 +185,28 @@ def _decode(content):
         ) from None
 
 
+def too_many_rows():
+    return ImportFileError(
+        _("The file has more than %(limit)s rows; split it into several files.")
+        % {"limit": f"{MAX_IMPORT_ROWS:,}"}
+    )
+
+
 def _read_csv(content):
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     # Spreadsheet programs set to Indonesian write ';' between cells (the comma is the decimal mark).
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = list(
+            itertools.islice(
+                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), MAX_IMPORT_ROWS + 2
+            )
+        )
     except csv.Error as error:
         raise ImportFileError(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
+    if len(records) > MAX_IMPORT_ROWS + 1:
+        raise too_many_rows()
     if not records:
         raise ImportFileError(_("The file is empty."))
     return records[0], [(number, record) for number, record in enumerate(records[1:], start=2)]
@@ -303,6 +323,10 @@ class SheetReader:
             self.collecting = True
         elif name == "row":
             number = int(attributes.get("r", self.expected_row))
+            if number > MAX_SHEET_ROWS:
+                raise UnsafeXML("row number beyond a spreadsheet's limit")
+            if number > MAX_IMPORT_ROWS + 1:
+                raise too_many_rows()
             while self.expected_row < number:  # rows the sheet leaves out are empty
                 self.done.append([])
                 self.expected_row += 1
@@ -318,6 +342,8 @@ class SheetReader:
         elif name == "c":
             row = self.row
             column = _column_index(self.reference) if self.reference else len(row)
+            if not 0 <= column < MAX_SHEET_COLUMNS:
+                raise UnsafeXML("column beyond a spreadsheet's limit")
             row[column] = self.value("".join(self.text) if self.text else None)
         elif name == "row":
             row = self.row

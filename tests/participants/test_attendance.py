@@ -174,7 +174,8 @@ def test_attendance_entry_fills_empty_rows_as_present_when_asked(admin_client):
     )
 
 
-def test_attendance_entry_correction_without_a_reason_shows_the_error(admin_client):
+def test_attendance_entry_correction_without_a_reason_shows_the_error(admin_client, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     record = AttendanceFactory(status=A)
 
     response = post_marks(admin_client, record.session, {record.enrolment: (P, "")})
@@ -196,7 +197,8 @@ def test_attendance_entry_correction_with_a_reason_is_kept_in_the_history(admin_
     assert Attendance.objects.get().status == "present"
 
 
-def test_attendance_entry_cannot_empty_a_recorded_mark(admin_client):
+def test_attendance_entry_cannot_empty_a_recorded_mark(admin_client, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     record = AttendanceFactory(status=A)
 
     response = post_marks(admin_client, record.session, {record.enrolment: ("", "")}, correction_reason="x")
@@ -206,7 +208,8 @@ def test_attendance_entry_cannot_empty_a_recorded_mark(admin_client):
     }
 
 
-def test_attendance_entry_excused_without_a_reason_shows_the_error(admin_client):
+def test_attendance_entry_excused_without_a_reason_shows_the_error(admin_client, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     session = SessionFactory()
     enrolment = EnrolmentFactory(program=session.program)
 

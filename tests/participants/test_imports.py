@@ -766,3 +766,48 @@ def test_confirming_a_batch_twice_imports_it_once(program):
     batch.refresh_from_db()
     assert (batch.status, batch.new_count, batch.unchanged_count) == ("imported", 1, 0)
     assert Participant.objects.count() == 1
+
+
+def sheet_with_row_number(number):
+    """A real workbook whose second row claims to be row `number` (a tiny file naming a huge sheet)."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["nip", "name"])
+    workbook.active.append(["198609262015051001", "Budi"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    source, packed = zipfile.ZipFile(io.BytesIO(plain.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                for old, new in (
+                    (b'<row r="2"', b'<row r="%d"'),
+                    (b'r="A2"', b'r="A%d"'),
+                    (b'r="B2"', b'r="B%d"'),
+                ):
+                    data = data.replace(old, new % number)
+            target.writestr(name, data)
+    return packed.getvalue()
+
+
+TOO_MANY = "The file has more than 100,000 rows; split it into several files."
+UNREADABLE = "The workbook cannot be read: it is damaged, protected, or holds content refused as unsafe."
+
+
+@pytest.mark.parametrize(
+    ("number", "message"), [(100_002, TOO_MANY), (1_048_000, TOO_MANY), (5_000_000, UNREADABLE)]
+)
+def test_xlsx_naming_a_huge_row_number_is_refused_at_once(number, message):
+    with pytest.raises(imports.ImportFileError) as error:
+        imports._read_xlsx(sheet_with_row_number(number))
+
+    assert error.value.messages == [message]
+
+
+def test_csv_with_more_rows_than_the_limit_is_refused():
+    content = b"nip,name\n" + b",\n" * 100_001
+
+    with pytest.raises(imports.ImportFileError) as error:
+        imports._read_csv(content)
+
+    assert error.value.messages == [TOO_MANY]
