@@ -54,7 +54,9 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=tests
 	$(PY) manage.py compilemessages -l id --ignore=.venv
 
-# Benchmarks on PostgreSQL (scratch database tt_bench, created and dropped): writes docs/benchmarks.md.
+# Benchmarks on PostgreSQL (scratch database tt_bench, created and dropped; BENCH_DATABASE_URL overrides it):
+# exports, import, pages against a baseline view, query plans and a load test (gunicorn + wrk, installed
+# with apt-get when missing); writes docs/benchmarks.md.
 bench: $(STAMP)
 	DEBUG=false $(PY) bench/run.py
 

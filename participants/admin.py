@@ -10,6 +10,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from trainingtracker.pagination import EstimatedCountPaginator
+
 from . import imports
 from .exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter, PdfFontMissing
 from .forms import ImportUploadForm
@@ -158,6 +160,7 @@ class ParticipantAdmin(ExportActionsMixin, admin.ModelAdmin):
     inlines = [EnrolmentOfParticipantInline]
     actions = [export_csv, export_xlsx, export_pdf]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def get_inlines(self, request, obj):
         return [EnrolmentOfParticipantInline, AppointmentInline]
@@ -357,6 +360,8 @@ class EnrolmentAdmin(ExportActionsMixin, admin.ModelAdmin):
     ]
     inlines = [EvaluationScoreInline, GraduationDecisionInline, CertificateInline]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def selected_exporter(self, request, queryset, note):
         return EnrolmentsExporter(
@@ -451,6 +456,8 @@ class ChangeProjectAdmin(admin.ModelAdmin):
 
     actions = [advance_stage]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(milestones_total=Count("milestones"))
@@ -480,6 +487,8 @@ class MilestoneAdmin(admin.ModelAdmin):
     list_select_related = ["change_project"]
     autocomplete_fields = ["change_project"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
 @admin.register(Liaison)
@@ -589,6 +598,8 @@ class AttendanceAdmin(admin.ModelAdmin):
     date_hierarchy = "session__date"
     inlines = [AttendanceCorrectionInline]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def has_add_permission(self, request):
         return False
@@ -616,6 +627,8 @@ class AttendanceCorrectionAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["attendance"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def has_add_permission(self, request):
         return False
@@ -668,6 +681,8 @@ class SeminarAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     inlines = [SeminarScoreInline]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("scores__aspect")
@@ -690,6 +705,8 @@ class EvaluationScoreAdmin(admin.ModelAdmin):
     autocomplete_fields = ["enrolment", "component"]
     readonly_fields = ["entered_by", "updated_at"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def save_model(self, request, obj, form, change):
         obj.entered_by = request.user
@@ -739,6 +756,8 @@ class GraduationDecisionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["enrolment"]
     date_hierarchy = "decided_at"
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -861,6 +880,8 @@ class CertificateAdmin(admin.ModelAdmin):
     action_form = CertificateActionForm
     actions = [revoke_certificates, reissue_certificates]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
     exclude = ["token"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -901,6 +922,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["participant", "institution"]
     date_hierarchy = "appointed_on"
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
 @admin.register(ExportLog)
@@ -914,6 +937,8 @@ class ExportLogAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "user", "dataset", "format", "origin", "filters", "row_count"]
     fields = readonly_fields
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def has_add_permission(self, request):
         return False
@@ -970,6 +995,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
     change_list_template = "admin/participants/importbatch/change_list.html"
 
     def get_queryset(self, request):

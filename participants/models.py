@@ -139,7 +139,10 @@ class Participant(models.Model):
             ("export_participants", _("Can export participant reports")),
             ("import_participants", _("Can import participants from spreadsheets")),
         ]
-        indexes = [models.Index(fields=["name"], name="participant_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="participant_name_idx"),
+            models.Index(fields=["updated_at"], name="participant_updated_idx"),  # the overview's fingerprint
+        ]
 
     def __str__(self):
         return self.full_name
@@ -349,7 +352,11 @@ class Enrolment(models.Model):
                 violation_error_message=_("This participant is already enrolled in this program."),
             ),
         ]
-        indexes = [models.Index(fields=["program", "status"], name="enrolment_program_status_idx")]
+        indexes = [
+            models.Index(fields=["program", "status"], name="enrolment_program_status_idx"),
+            models.Index(fields=["status"], name="enrolment_status_idx"),  # the admin's status filter
+            models.Index(fields=["updated_at"], name="enrolment_updated_idx"),  # the overview's fingerprint
+        ]
 
     def __str__(self):
         return f"{self.participant} — {self.program}"

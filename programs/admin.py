@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from trainingtracker.pagination import EstimatedCountPaginator
+
 from .models import (
     Agenda,
     CurriculumRules,
@@ -105,6 +107,8 @@ class SessionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["program", "agenda", "subject", "facilitator"]
     date_hierarchy = "date"
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]  # the primary key index: no sort of the whole table
     fields = [
         "program",
         "date",
@@ -136,6 +140,7 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
 
 @admin.register(Person)
@@ -146,6 +151,7 @@ class PersonAdmin(admin.ModelAdmin):
     list_select_related = ["institution"]
     autocomplete_fields = ["institution"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     @admin.display(description=_("name"), ordering="name")
     def full_name(self, obj):

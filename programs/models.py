@@ -286,6 +286,7 @@ class Program(models.Model):
             models.Index(fields=["year", "program_type"], name="program_year_type_idx"),
             models.Index(fields=["start_date"], name="program_start_idx"),
             models.Index(fields=["end_date"], name="program_end_idx"),
+            models.Index(fields=["updated_at"], name="program_updated_idx"),  # the overview's fingerprint
         ]
 
     def __str__(self):

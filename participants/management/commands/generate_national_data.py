@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from participants.factories import make_nip
 from participants.models import (
+    Attendance,
+    AttendanceStatus,
     ChangeProject,
     ChangeProjectStage,
     Enrolment,
@@ -27,7 +29,17 @@ from participants.models import (
     PositionLevel,
     Rank,
 )
-from programs.models import PROVINCES, Institution, InstitutionKind, Person, Program, ProgramType
+from programs.models import (
+    PROVINCES,
+    Agenda,
+    Institution,
+    InstitutionKind,
+    LearningMode,
+    Person,
+    Program,
+    ProgramType,
+    Session,
+)
 
 FIRST_NAMES = [
     "Agus", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gilang", "Hendra", "Indah", "Joko", "Kartika", "Lestari",
@@ -53,7 +65,8 @@ class Command(BaseCommand):
     help = (
         "Generate a synthetic national data set (default 1,000 programs, 100,000 enrolments, 2,000 "
         "institutions) of all four program types across organisers and the years 2016-2026, with change "
-        "projects and milestones. Repeatable with --seed on an empty database."
+        "projects, milestones, sessions (agenda and subject of the type) and the attendance of every held "
+        "session. Repeatable with --seed on an empty database."
     )
 
     def add_arguments(self, parser):
@@ -63,10 +76,21 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--milestones", type=int, default=2, help="milestones per change project")
+        parser.add_argument(
+            "--sessions",
+            type=int,
+            default=4,
+            help="sessions per program; every enrolment gets an attendance row for each held session",
+        )
 
-    def handle(self, *args, programs, enrolments, institutions, seed, batch_size, milestones, **options):
-        if min(programs, institutions) < 1 or enrolments < 0:
-            raise CommandError("--programs and --institutions must be at least 1.")
+    def handle(
+        self, *args, programs, enrolments, institutions, seed, batch_size, milestones, sessions, **options
+    ):
+        if min(programs, institutions) < 1 or min(enrolments, sessions, milestones) < 0:
+            raise CommandError(
+                "--programs and --institutions must be at least 1; --enrolments, --sessions and "
+                "--milestones at least 0."
+            )
         types = {t.code: t for t in ProgramType.objects.filter(code__in=TYPE_SHARE)}
         if len(types) != len(TYPE_SHARE):
             raise CommandError("The four program types are missing; run migrate first.")
@@ -82,7 +106,10 @@ class Command(BaseCommand):
             made_institutions, organisers = self._institutions(institutions, tag)
             coaches = self._people(tag, organisers)
             made_programs = self._programs(programs, enrolments, types, organisers, tag)
+            self.held = self._sessions(made_programs, sessions, coaches)
+            self.attendance = 0
             self._enrolments(enrolments, made_programs, made_institutions, coaches, milestones)
+        self.say(f"{self.attendance:,} attendance rows of {Session.objects.count():,} sessions in all")
         self.say(f"Done: {programs:,} programs, {enrolments:,} enrolments, {institutions:,} institutions.")
 
     def say(self, message):
@@ -165,6 +192,69 @@ class Command(BaseCommand):
         made = Program.objects.bulk_create(rows, batch_size=self.batch_size)
         self.say(f"{len(made):,} programs")
         return made
+
+    def _sessions(self, programs, per_program, facilitators):
+        """per_program sessions of each program, spread over its days, each on an agenda and subject of
+        its type; returns {program id: [ids of the sessions held by today]}."""
+        rng = self.rng
+        today = timezone.localdate()
+        curriculum = {}
+        for agenda in Agenda.objects.prefetch_related("subjects").order_by("program_type", "number"):
+            curriculum.setdefault(agenda.program_type_id, []).append((agenda, list(agenda.subjects.all())))
+        rows = []
+        for program in programs:
+            agendas = curriculum.get(program.program_type_id, [])
+            days = sorted(rng.sample(range(program.duration_days), min(per_program, program.duration_days)))
+            for number, day in enumerate(days, start=1):
+                agenda, subjects = rng.choice(agendas) if agendas else (None, [])
+                subject = rng.choice(subjects) if subjects else None
+                rows.append(
+                    Session(
+                        program=program,
+                        date=program.start_date + datetime.timedelta(days=day),
+                        start_time=datetime.time(8, 0),
+                        end_time=datetime.time(11, 30),
+                        agenda=agenda,
+                        subject=subject,
+                        title="" if subject else f"Sesi sintetis {number}",
+                        jp=4,
+                        mode=rng.choice(
+                            [LearningMode.CLASSICAL, LearningMode.CLASSICAL, LearningMode.NON_CLASSICAL]
+                        ),
+                        facilitator=rng.choice(facilitators),
+                        place=program.venue,
+                        is_demo=True,
+                    )
+                )
+        made = Session.objects.bulk_create(rows, batch_size=self.batch_size)
+        held = {}
+        for session in made:
+            if session.date <= today:
+                held.setdefault(session.program_id, []).append(session.pk)
+        self.say(f"{len(made):,} sessions ({sum(map(len, held.values())):,} held by today)")
+        return held
+
+    def _attendance(self, enrolments):
+        rng = self.rng
+        statuses = [AttendanceStatus.PRESENT] * 16 + [AttendanceStatus.LATE] * 2 + [AttendanceStatus.ABSENT]
+        rows = []
+        for enrolment in enrolments:
+            for session in self.held.get(enrolment.program_id, ()):
+                if rng.random() < 0.03:
+                    rows.append(
+                        Attendance(
+                            session_id=session,
+                            enrolment=enrolment,
+                            status=AttendanceStatus.EXCUSED,
+                            reason="Tugas kedinasan (sintetis)",
+                        )
+                    )
+                else:
+                    rows.append(
+                        Attendance(session_id=session, enrolment=enrolment, status=rng.choice(statuses))
+                    )
+        Attendance.objects.bulk_create(rows, batch_size=self.batch_size)
+        self.attendance += len(rows)
 
     def _quota(self, enrolments, programs):
         """How many enrolments each program gets: proportional to its seats, never above them."""
@@ -295,5 +385,9 @@ class Command(BaseCommand):
                 ],
                 batch_size=self.batch_size,
             )
+            self._attendance(made)
             done += len(made)
-            self.say(f"{done:,} of {total:,} enrolments with change projects and milestones")
+            self.say(
+                f"{done:,} of {total:,} enrolments with change projects and milestones, "
+                f"{self.attendance:,} attendance rows"
+            )

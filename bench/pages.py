@@ -1,0 +1,191 @@
+"""Page timings and query plans at the national data size, run by bench/run.py; prints one JSON line.
+
+    DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=... python bench/pages.py [rounds]
+
+In-process with Django's test Client (no network): each main page against /bench/baseline/, a view with
+the same login check that renders the same base template and nothing else, requested alternately, the
+ratio of the medians. The overview is measured warm (its aggregates cached, as after the first view) and
+cold (the cache cleared before each request). Then every query the pages and the filtered admin changelists
+run is EXPLAINed: a Seq Scan on participants_enrolment, a per-row query or a full-table count is a finding.
+"""
+
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402 (the path and settings come first)
+
+django.setup()
+
+from django.contrib.auth.models import Group, User  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from participants.models import Enrolment, Participant  # noqa: E402
+from programs.models import Institution, Program  # noqa: E402
+
+BIG_TABLES = ("participants_enrolment", "participants_participant", "participants_attendance")
+
+
+def users():
+    staff, _ = User.objects.get_or_create(username="bench-staff")
+    staff.groups.set([Group.objects.get(name="Staf")])
+    admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_staff": True})
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    return staff, admin
+
+
+def typical(queryset, annotation):
+    """The row in the middle by the annotated count: a typical program, participant or institution."""
+    rows = list(queryset.annotate(n=annotation).filter(n__gt=0).order_by("n", "pk").values_list("pk", "n"))
+    return rows[len(rows) // 2]
+
+
+def targets():
+    today = timezone.localdate()
+    program, program_size = typical(Program.objects.filter(end_date__lt=today), Count("enrolments"))
+    participant, _ = typical(Participant.objects.filter(pk__gt=0), Count("enrolments"))
+    participant = (
+        Participant.objects.annotate(n=Count("enrolments"))
+        .filter(n=2)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ).first() or participant
+    institution, institution_size = typical(Institution.objects.all(), Count("participants__enrolments"))
+    pages = {
+        "overview": reverse("programs:overview"),
+        "program list": reverse("programs:list"),
+        "program dashboard": reverse("programs:detail", args=[program]),
+        "participant page": reverse("participants:detail", args=[participant]),
+        "institution page": reverse("participants:institution_detail", args=[institution]),
+        "admin enrolment changelist": reverse("admin:participants_enrolment_changelist"),
+    }
+    sizes = {"program": program_size, "institution": institution_size}
+    return pages, program, sizes
+
+
+def timed_get(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return elapsed
+
+
+def measure(staff_client, admin_client, pages, rounds):
+    baseline = reverse("bench-baseline")
+    client_for = {name: admin_client if name.startswith("admin") else staff_client for name in pages}
+    for name, url in pages.items():  # warm-up: imports, template loading, connections, the overview's cache
+        timed_get(client_for[name], url)
+        timed_get(client_for[name], url)
+    times = {name: [] for name in pages}
+    base = []
+    for _ in range(rounds):
+        for name, url in pages.items():
+            base.append(timed_get(staff_client, baseline))
+            times[name].append(timed_get(client_for[name], url))
+    cold = []
+    cold_base = []
+    for _ in range(max(rounds // 3, 3)):
+        cache.clear()
+        cold.append(timed_get(staff_client, pages["overview"]))
+        cold_base.append(timed_get(staff_client, baseline))
+    return times, base, cold, cold_base
+
+
+def captured(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return [query["sql"] for query in queries.captured_queries]
+
+
+FULL_COUNT = re.compile(r'^SELECT COUNT\(\*\) AS "__count" FROM "(\w+)"\s*$')
+
+
+def plans(staff_client, admin_client, pages, program):
+    changelist = pages["admin enrolment changelist"]
+    checked = {
+        name: (admin_client if name.startswith("admin") else staff_client, url) for name, url in pages.items()
+    }
+    checked.update(
+        {
+            "admin enrolments, status passed": (admin_client, f"{changelist}?status__exact=passed"),
+            "admin enrolments, status failed": (admin_client, f"{changelist}?status__exact=failed"),
+            "admin enrolments, one program": (admin_client, f"{changelist}?program__id__exact={program}"),
+            "admin enrolments, one year": (admin_client, f"{changelist}?program__year=2021"),
+            "admin enrolments, search by name": (admin_client, f"{changelist}?q=Hidayat"),
+        }
+    )
+    results = {}
+    cache.clear()
+    captured(staff_client, pages["overview"])  # fills the cache; the warm overview is checked below
+    for name, (client, url) in checked.items():
+        statements = captured(client, url)
+        seq_scans = []
+        full_counts = []
+        for sql in statements:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            match = FULL_COUNT.match(sql.strip())
+            if match and match.group(1) in BIG_TABLES:
+                full_counts.append(match.group(1))
+            if "participants_enrolment" not in sql:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN {sql}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            if "Seq Scan on participants_enrolment" in plan:
+                seq_scans.append({"sql": sql[:300], "plan": plan})
+        results[name] = {
+            "url": url,
+            "queries": len(statements),
+            "enrolment_seq_scans": seq_scans,
+            "full_counts": full_counts,
+        }
+    return results
+
+
+def main():
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+    staff, admin = users()
+    staff_client, admin_client = Client(), Client()
+    staff_client.force_login(staff)
+    admin_client.force_login(admin)
+    pages, program, sizes = targets()
+    times, base, cold, cold_base = measure(staff_client, admin_client, pages, rounds)
+    found = plans(staff_client, admin_client, pages, program)
+    print(
+        json.dumps(
+            {
+                "pages": pages,
+                "sizes": sizes,
+                "times": times,
+                "baseline": base,
+                "overview_cold": cold,
+                "baseline_cold": cold_base,
+                "plans": found,
+                "enrolments": Enrolment.objects.count(),
+                "rounds": rounds,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
