@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import json
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -12,23 +13,29 @@ from django.urls import reverse
 
 from participants.exports import (
     EnrolmentsExporter,
+    HistoryExporter,
     PdfFontMissing,
     RosterExporter,
     find_font,
     neutralise,
 )
 from participants.factories import UserFactory
-from participants.models import EnrolmentStatus, ExportLog, Gender, Rank
+from participants.models import AttendanceStatus, Enrolment, EnrolmentStatus, ExportLog, Gender, Rank
+from participants.services import issue_certificate, reissue_certificate
 from programs.models import InstitutionKind
 from tests.factories import (
+    AttendanceFactory,
     ChangeProjectFactory,
     EnrolmentFactory,
+    EvaluationScoreFactory,
     InstitutionFactory,
     ParticipantFactory,
     PersonFactory,
     ProgramFactory,
     ProgramTypeFactory,
+    SessionFactory,
 )
+from tests.lifecycle_support import score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +74,12 @@ def xlsx_book(response):
 
 @pytest.fixture
 def cohort():
-    """A small PKN II cohort: two participants with change projects, one of them with accents."""
-    organiser = InstitutionFactory(name="BPSDM Provinsi Banten")
+    """A small PKN II cohort: two participants with change projects, one of them with accents.
+
+    Zoë attended 2 of 3 sessions (one late), has every score (86.45, Memuaskan) and a certificate;
+    Andi attended his one recorded session and has one score of four (no final score yet).
+    """
+    organiser = InstitutionFactory(name="BPSDM Provinsi Banten", short_name="BPSDM Banten")
     program = ProgramFactory(
         title="PKN Tingkat II Banten 2025",
         angkatan=1,
@@ -111,7 +122,19 @@ def cohort():
         coach=coach,
         mentor=mentor,
     )
-    EnrolmentFactory(participant=andi, program=program, status=EnrolmentStatus.ACTIVE, note="kelas B")
+    andi_enrolment = EnrolmentFactory(
+        participant=andi, program=program, status=EnrolmentStatus.ACTIVE, note="kelas B"
+    )
+    zoe_enrolment = Enrolment.objects.get(participant=zoe)
+    sessions = SessionFactory.create_batch(3, program=program)
+    for session, status in zip(
+        sessions, [AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.ABSENT], strict=True
+    ):
+        AttendanceFactory(enrolment=zoe_enrolment, session=session, status=status)
+    AttendanceFactory(enrolment=andi_enrolment, session=sessions[0])
+    score_all(zoe_enrolment, [90, 85, 80, 88])  # weights 20, 25, 15, 40: 86.45
+    EvaluationScoreFactory(enrolment=andi_enrolment, score=Decimal("75"))
+    issue_certificate(enrolment=zoe_enrolment, issued_by=None)
     return program
 
 
@@ -132,6 +155,10 @@ ROSTER_HEADER = [
     "Email",
     "Phone",
     "Note",
+    "Attendance (%)",
+    "Final score",
+    "Qualification",
+    "Certificate number",
 ]
 ANDI = [
     "1",
@@ -150,6 +177,10 @@ ANDI = [
     "",
     "",
     "kelas B",
+    "100.0",
+    "",
+    "",
+    "",
 ]
 ZOE = [
     "2",
@@ -168,6 +199,10 @@ ZOE = [
     "zoe@kemendagri.go.id",
     "0812-1111-2222",
     "",
+    "66.7",
+    "86.45",
+    "Memuaskan",
+    "001/STTP/PKN-2/BPSDM Banten/2025",
 ]
 
 
@@ -206,8 +241,9 @@ def test_roster_xlsx_has_typed_cells_a_frozen_header_and_widths(english, adminis
     sheet = book.worksheets[0]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == ROSTER_HEADER
-    assert values[1] == [1, *ANDI[1:9], None, None, None, None, None, None, "kelas B"]
-    assert values[2] == [2, *ZOE[1:15], None]
+    assert values[1] == [1, *ANDI[1:9], None, None, None, None, None, None, "kelas B", 100, None, None, None]
+    assert values[2] == [2, *ZOE[1:15], None, 66.7, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"]
+    assert [sheet.cell(3, column).data_type for column in (17, 18)] == ["n", "n"]
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["C"].width == pytest.approx(34, abs=1)
     about = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
@@ -228,6 +264,11 @@ def test_roster_pdf_shows_organiser_program_names_and_indonesian_dates(
     assert "23 Juni 2025 – 7 Oktober 2025 (107 days)" in text
     assert "Dr. Zoë Ñuñez, M.Si." in text
     assert "Andi Wijaya, S.T." in text
+    zoe_line = next(line for line in text.splitlines() if "Dr. Zoë Ñuñez, M.Si." in line)
+    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert "001/STTP/" in zoe_line  # the number wraps in its column
+    andi_line = next(line for line in text.splitlines() if "Andi Wijaya, S.T." in line)
+    assert andi_line.split()[-2:] == ["kelas", "100.0"]
     assert "Page 1 of 1" in text
     assert "Filters: none" in text
     assert "Rows: 2" in text
@@ -301,10 +342,15 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
     dinas = InstitutionFactory(name="Dinas Kesehatan", parent=parent)
     first, second = ProgramFactory(), ProgramFactory()
     person = ParticipantFactory(institution=dinas)
-    EnrolmentFactory(participant=person, program=first, status=EnrolmentStatus.PASSED)
-    EnrolmentFactory(participant=person, program=second, status=EnrolmentStatus.ACTIVE)
+    passed = EnrolmentFactory(participant=person, program=first, status=EnrolmentStatus.PASSED)
+    active = EnrolmentFactory(participant=person, program=second, status=EnrolmentStatus.ACTIVE)
     EnrolmentFactory(participant__institution=dinas, program=first, status=EnrolmentStatus.WITHDRAWN)
     EnrolmentFactory(participant__institution=parent, program=first, status=EnrolmentStatus.FAILED)
+    # Dinas Kesehatan: 6 of 7 records attended (one late) over both enrolments: 85.7 %.
+    for status in ["present", "present", "late", "absent"]:
+        AttendanceFactory(enrolment=passed, status=status)
+    for status in ["present", "present", "present"]:
+        AttendanceFactory(enrolment=active, status=status)
 
     rows = csv_rows(english.get(url("institutions", "csv")))
 
@@ -321,6 +367,7 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
             "Passed",
             "Did not pass",
             "Withdrew or dismissed",
+            "Attendance (%)",
         ],
         [
             "Dinas Kesehatan",
@@ -334,6 +381,7 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
             "1",
             "0",
             "1",
+            "85.7",
         ],
         [
             "Pemerintah Provinsi Banten",
@@ -347,6 +395,7 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
             "0",
             "1",
             "0",
+            "",
         ],
     ]
 
@@ -388,6 +437,9 @@ def test_history_export_has_the_hr_operators_columns(english, administrator):
             "End",
             "Days",
             "Status",
+            "Attendance (%)",
+            "Final score",
+            "Qualification",
             "Certificate number",
         ],
         [
@@ -400,6 +452,9 @@ def test_history_export_has_the_hr_operators_columns(english, administrator):
             "2024-05-19",
             "105",
             "Passed",
+            "",
+            "",
+            "",
             "",
         ],
     ]
