@@ -369,8 +369,10 @@ class Exporter:
             .order_by("-min_score")
             .annotate(shown=self.text(F("label")))
         )
-        valid = Certificate.objects.filter(enrolment=OuterRef("pk"), revoked_at=None).order_by().annotate(
-            shown=self.text(F("number"))
+        valid = (
+            Certificate.objects.filter(enrolment=OuterRef("pk"), revoked_at=None)
+            .order_by()
+            .annotate(shown=self.text(F("number")))
         )
         return enrolments.annotate(
             export_qualification=Coalesce(Subquery(reached.values("shown")[:1]), Value("")),
@@ -767,8 +769,8 @@ class EnrolmentsExporter(Exporter):
         Column(gettext_lazy("Position"), 26),
         Column(gettext_lazy("Institution"), 32),
         Column(gettext_lazy("Status"), 14),
-        Column(gettext_lazy("Attendance (%)"), 11, "number"),
-        Column(gettext_lazy("Final score"), 10, "number"),
+        Column(gettext_lazy("Attendance (%)"), 11, "number", pdf_width=13),
+        Column(gettext_lazy("Final score"), 10, "number", pdf_width=13),
         Column(gettext_lazy("Qualification"), 20),
         Column(gettext_lazy("Certificate number"), 24),
     ]
@@ -891,8 +893,8 @@ class HistoryExporter(Exporter):
         Column(gettext_lazy("End"), 11, "date"),
         Column(gettext_lazy("Days"), 6, "number"),
         Column(gettext_lazy("Status"), 14),
-        Column(gettext_lazy("Attendance (%)"), 11, "number"),
-        Column(gettext_lazy("Final score"), 10, "number"),
+        Column(gettext_lazy("Attendance (%)"), 11, "number", pdf_width=13),
+        Column(gettext_lazy("Final score"), 10, "number", pdf_width=13),
         Column(gettext_lazy("Qualification"), 20),
         Column(gettext_lazy("Certificate number"), 24),
     ]

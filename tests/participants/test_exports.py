@@ -763,3 +763,115 @@ def test_enrolments_exporter_rows_match_a_plain_query(cohort):
     assert len(rows) == 3
     assert [row[9] for row in rows[1:]] == ["Andi Wijaya, S.T.", "Dr. Zoë Ñuñez, M.Si."]
     assert list(rows[1][6:8]) == [datetime.date(2025, 6, 23), datetime.date(2025, 10, 7)]
+
+
+def test_history_certificate_number_is_the_valid_certificates_in_every_format(
+    english, administrator, cohort, pdf_text
+):
+    english.force_login(administrator)
+    zoe = Enrolment.objects.get(participant__name="Zoë Ñuñez")
+    reissued = reissue_certificate(
+        certificate=zoe.certificates.get(), reason="Nama salah eja", issued_by=administrator
+    )
+
+    csv_data = data_rows(csv_rows(english.get(url("history", "csv"))))
+    sheet = xlsx_book(english.get(url("history", "xlsx"))).worksheets[0]
+    text = pdf_text(english.get(url("history", "pdf")).content)
+
+    assert reissued.number == "002/STTP/PKN-2/BPSDM Banten/2025"
+    assert [row[9:] for row in csv_data] == [
+        ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
+        ["100.0", "", "", ""],
+        ["66.7", "86.45", "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    assert [list(row[9:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        [100, None, None, None],
+        [66.7, 86.45, "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    zoe_line = next(line for line in text.splitlines() if "Zoë" in line)
+    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert "001/STTP" not in text
+
+
+def test_enrolments_export_lifecycle_columns_in_csv_xlsx_and_pdf(english, administrator, cohort, pdf_text):
+    english.force_login(administrator)
+
+    csv_data = data_rows(csv_rows(english.get(url("enrolments", "csv"))))
+    sheet = xlsx_book(english.get(url("enrolments", "xlsx"))).worksheets[0]
+    text = pdf_text(english.get(url("enrolments", "pdf")).content)
+
+    assert [row[15:] for row in csv_data] == [
+        ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
+        ["100.0", "", "", ""],
+        ["66.7", "86.45", "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    assert [list(row[15:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        [100, None, None, None],
+        [66.7, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    assert sheet["Q3"].data_type == "n"
+    zoe_line = next(line for line in text.splitlines() if "Dr. Zoë" in line)
+    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert zoe_line.split()[-1].startswith("001/STTP/")  # the number wraps in its column
+    andi_line = next(line for line in text.splitlines() if "Andi Wijaya" in line)
+    assert andi_line.split()[-2:] == ["Active", "100.0"]
+
+
+ATTENDANCE_CASES = [
+    # (attended, late, recorded): ties at the second decimal are rounded half to even, as Decimal does.
+    (1, 0, 16),  # 6.25 -> 6.2
+    (3, 0, 16),  # 18.75 -> 18.8
+    (1, 1, 3),  # 66.666... -> 66.7
+    (0, 1, 3),  # 33.333... -> 33.3
+    (0, 0, 2),  # 0.0
+    (5, 3, 8),  # 100.0
+    (0, 0, 0),  # nothing recorded: empty
+]
+
+
+def test_lifecycle_columns_agree_with_the_pages_rules(cohort):
+    program = ProgramFactory()
+    sessions = SessionFactory.create_batch(16, program=program)
+    enrolments = []
+    for index, (present, late, recorded) in enumerate(ATTENDANCE_CASES):
+        enrolment = EnrolmentFactory(program=program, participant__name=f"Peserta {index:02d}")
+        statuses = ["present"] * present + ["late"] * late
+        statuses += ["absent"] * (recorded - len(statuses))
+        for session, status in zip(sessions, statuses, strict=False):
+            AttendanceFactory(enrolment=enrolment, session=session, status=status)
+        enrolments.append(enrolment)
+    score_all(enrolments[0], [59.99, 60, 60, 60])  # 59.998 -> 60.00: reaches "Kurang Memuaskan"
+    score_all(enrolments[1], [100, 100, 100, 100])
+    score_all(enrolments[2], [70.5, 70.25, 70.75, 70.13])
+    EvaluationScoreFactory(enrolment=enrolments[3])  # one of four: no final score
+
+    rows = list(EnrolmentsExporter(user=None, filter_data={"q": program.title}).iterate())[1:]
+
+    expected = [
+        [
+            enrolment.attendance_rate,
+            enrolment.final_score,
+            enrolment.qualification or "",
+            enrolment.certificate_number or "",
+        ]
+        for enrolment in Enrolment.objects.filter(program=program)
+        .with_results()
+        .with_certificate()
+        .order_by("participant__name")
+    ]
+    assert [list(row[15:]) for row in rows] == expected
+    assert [row[15] for row in rows] == [
+        Decimal("6.2"),
+        Decimal("18.8"),
+        Decimal("66.7"),
+        Decimal("33.3"),
+        Decimal("0.0"),
+        Decimal("100.0"),
+        None,
+    ]
+    assert [list(row[16:18]) for row in rows[:4]] == [
+        [Decimal("60.00"), "Kurang Memuaskan"],
+        [Decimal("100.00"), "Sangat Memuaskan"],
+        [Decimal("70.33"), "Cukup Memuaskan"],  # 70.327
+        [None, ""],
+    ]
