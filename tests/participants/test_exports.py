@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from participants.exports import (
     EnrolmentsExporter,
-    HistoryExporter,
     PdfFontMissing,
     RosterExporter,
     find_font,
