@@ -24,12 +24,14 @@ from tests.factories import InstitutionFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
+
 def examples(count):
     """Hypothesis settings for `count` examples. Function-scoped fixtures are fine here: the reader
     writes nothing, so every example starts from the same database."""
     return settings(
         max_examples=count, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
+
 
 # The reader's messages about a whole file, in English (the language outside requests).
 FILE_PROBLEMS = [
@@ -51,7 +53,9 @@ FILE_PROBLEMS = [
         r"The file has a header but no rows of participants\.",
     ]
 ]
-CAPACITY = re.compile(r"The program has \d+ seats; after this import \d+ would be taken\. Nothing was written\.")
+CAPACITY = re.compile(
+    r"The program has \d+ seats; after this import \d+ would be taken\. Nothing was written\."
+)
 INSTITUTION = "Dinas Kesehatan Provinsi Banten"
 
 
@@ -106,8 +110,23 @@ DATES = st.one_of(
     st.text(alphabet="0123456789/-.", max_size=12),
 )
 CHOICES = st.sampled_from(
-    ["", "L", "P", "m", "Perempuan", "IV/a", "iv/b", "III/d", "registered", "active", "passed", "nominated",
-     "jpt_pratama", "administrator", "x"]
+    [
+        "",
+        "L",
+        "P",
+        "m",
+        "Perempuan",
+        "IV/a",
+        "iv/b",
+        "III/d",
+        "registered",
+        "active",
+        "passed",
+        "nominated",
+        "jpt_pratama",
+        "administrator",
+        "x",
+    ]
 )
 TEXT = st.text(max_size=30)
 CELL = st.one_of(NIPS, DATES, CHOICES, TEXT, st.sampled_from([INSTITUTION, INSTITUTION.lower(), "Unknown"]))
@@ -192,7 +211,17 @@ def xlsx_files(draw):
 
 VALID_XLSX = write_xlsx_with_xlsxwriter(
     ["nip", "name", "institution", "birth_date", "gender", "rank", "status"],
-    [["19860926 201505 1 001", "Andi Wijaya", INSTITUTION, datetime.date(1986, 9, 26), "L", "IV/a", "active"]],
+    [
+        [
+            "19860926 201505 1 001",
+            "Andi Wijaya",
+            INSTITUTION,
+            datetime.date(1986, 9, 26),
+            "L",
+            "IV/a",
+            "active",
+        ]
+    ],
 )
 
 
