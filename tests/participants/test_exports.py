@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import json
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -18,17 +19,22 @@ from participants.exports import (
     neutralise,
 )
 from participants.factories import UserFactory
-from participants.models import EnrolmentStatus, ExportLog, Gender, Rank
+from participants.models import AttendanceStatus, Enrolment, EnrolmentStatus, ExportLog, Gender, Rank
+from participants.services import issue_certificate, reissue_certificate
 from programs.models import InstitutionKind
 from tests.factories import (
+    AttendanceFactory,
     ChangeProjectFactory,
     EnrolmentFactory,
+    EvaluationScoreFactory,
     InstitutionFactory,
     ParticipantFactory,
     PersonFactory,
     ProgramFactory,
     ProgramTypeFactory,
+    SessionFactory,
 )
+from tests.lifecycle_support import score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +73,12 @@ def xlsx_book(response):
 
 @pytest.fixture
 def cohort():
-    """A small PKN II cohort: two participants with change projects, one of them with accents."""
-    organiser = InstitutionFactory(name="BPSDM Provinsi Banten")
+    """A small PKN II cohort: two participants with change projects, one of them with accents.
+
+    Zoë attended 2 of 3 sessions (one late), has every score (86.45, Memuaskan) and a certificate;
+    Andi attended his one recorded session and has one score of four (no final score yet).
+    """
+    organiser = InstitutionFactory(name="BPSDM Provinsi Banten", short_name="BPSDM Banten")
     program = ProgramFactory(
         title="PKN Tingkat II Banten 2025",
         angkatan=1,
@@ -111,7 +121,19 @@ def cohort():
         coach=coach,
         mentor=mentor,
     )
-    EnrolmentFactory(participant=andi, program=program, status=EnrolmentStatus.ACTIVE, note="kelas B")
+    andi_enrolment = EnrolmentFactory(
+        participant=andi, program=program, status=EnrolmentStatus.ACTIVE, note="kelas B"
+    )
+    zoe_enrolment = Enrolment.objects.get(participant=zoe)
+    sessions = SessionFactory.create_batch(3, program=program)
+    for session, status in zip(
+        sessions, [AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.ABSENT], strict=True
+    ):
+        AttendanceFactory(enrolment=zoe_enrolment, session=session, status=status)
+    AttendanceFactory(enrolment=andi_enrolment, session=sessions[0])
+    score_all(zoe_enrolment, [90, 85, 80, 88])  # weights 20, 25, 15, 40: 86.45
+    EvaluationScoreFactory(enrolment=andi_enrolment, score=Decimal("75"))
+    issue_certificate(enrolment=zoe_enrolment, issued_by=None)
     return program
 
 
@@ -132,6 +154,10 @@ ROSTER_HEADER = [
     "Email",
     "Phone",
     "Note",
+    "Attendance (%)",
+    "Final score",
+    "Qualification",
+    "Certificate number",
 ]
 ANDI = [
     "1",
@@ -150,6 +176,10 @@ ANDI = [
     "",
     "",
     "kelas B",
+    "100.0",
+    "",
+    "",
+    "",
 ]
 ZOE = [
     "2",
@@ -168,6 +198,10 @@ ZOE = [
     "zoe@kemendagri.go.id",
     "0812-1111-2222",
     "",
+    "66.7",
+    "86.45",
+    "Memuaskan",
+    "001/STTP/PKN-2/BPSDM Banten/2025",
 ]
 
 
@@ -206,8 +240,9 @@ def test_roster_xlsx_has_typed_cells_a_frozen_header_and_widths(english, adminis
     sheet = book.worksheets[0]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == ROSTER_HEADER
-    assert values[1] == [1, *ANDI[1:9], None, None, None, None, None, None, "kelas B"]
-    assert values[2] == [2, *ZOE[1:15], None]
+    assert values[1] == [1, *ANDI[1:9], None, None, None, None, None, None, "kelas B", 100, None, None, None]
+    assert values[2] == [2, *ZOE[1:15], None, 66.7, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"]
+    assert [sheet.cell(3, column).data_type for column in (17, 18)] == ["n", "n"]
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["C"].width == pytest.approx(34, abs=1)
     about = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
@@ -228,6 +263,11 @@ def test_roster_pdf_shows_organiser_program_names_and_indonesian_dates(
     assert "23 Juni 2025 – 7 Oktober 2025 (107 days)" in text
     assert "Dr. Zoë Ñuñez, M.Si." in text
     assert "Andi Wijaya, S.T." in text
+    zoe_line = next(line for line in text.splitlines() if "Dr. Zoë Ñuñez, M.Si." in line)
+    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert "001/STTP/" in zoe_line  # the number wraps in its column
+    andi_line = next(line for line in text.splitlines() if "Andi Wijaya, S.T." in line)
+    assert andi_line.split()[-2:] == ["kelas", "100.0"]
     assert "Page 1 of 1" in text
     assert "Filters: none" in text
     assert "Rows: 2" in text
@@ -301,10 +341,15 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
     dinas = InstitutionFactory(name="Dinas Kesehatan", parent=parent)
     first, second = ProgramFactory(), ProgramFactory()
     person = ParticipantFactory(institution=dinas)
-    EnrolmentFactory(participant=person, program=first, status=EnrolmentStatus.PASSED)
-    EnrolmentFactory(participant=person, program=second, status=EnrolmentStatus.ACTIVE)
+    passed = EnrolmentFactory(participant=person, program=first, status=EnrolmentStatus.PASSED)
+    active = EnrolmentFactory(participant=person, program=second, status=EnrolmentStatus.ACTIVE)
     EnrolmentFactory(participant__institution=dinas, program=first, status=EnrolmentStatus.WITHDRAWN)
     EnrolmentFactory(participant__institution=parent, program=first, status=EnrolmentStatus.FAILED)
+    # Dinas Kesehatan: 6 of 7 records attended (one late) over both enrolments: 85.7 %.
+    for status in ["present", "present", "late", "absent"]:
+        AttendanceFactory(enrolment=passed, status=status)
+    for status in ["present", "present", "present"]:
+        AttendanceFactory(enrolment=active, status=status)
 
     rows = csv_rows(english.get(url("institutions", "csv")))
 
@@ -321,6 +366,7 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
             "Passed",
             "Did not pass",
             "Withdrew or dismissed",
+            "Attendance (%)",
         ],
         [
             "Dinas Kesehatan",
@@ -334,6 +380,7 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
             "1",
             "0",
             "1",
+            "85.7",
         ],
         [
             "Pemerintah Provinsi Banten",
@@ -347,6 +394,7 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
             "0",
             "1",
             "0",
+            "",
         ],
     ]
 
@@ -388,6 +436,9 @@ def test_history_export_has_the_hr_operators_columns(english, administrator):
             "End",
             "Days",
             "Status",
+            "Attendance (%)",
+            "Final score",
+            "Qualification",
             "Certificate number",
         ],
         [
@@ -400,6 +451,9 @@ def test_history_export_has_the_hr_operators_columns(english, administrator):
             "2024-05-19",
             "105",
             "Passed",
+            "",
+            "",
+            "",
             "",
         ],
     ]
@@ -708,3 +762,115 @@ def test_enrolments_exporter_rows_match_a_plain_query(cohort):
     assert len(rows) == 3
     assert [row[9] for row in rows[1:]] == ["Andi Wijaya, S.T.", "Dr. Zoë Ñuñez, M.Si."]
     assert list(rows[1][6:8]) == [datetime.date(2025, 6, 23), datetime.date(2025, 10, 7)]
+
+
+def test_history_certificate_number_is_the_valid_certificates_in_every_format(
+    english, administrator, cohort, pdf_text
+):
+    english.force_login(administrator)
+    zoe = Enrolment.objects.get(participant__name="Zoë Ñuñez")
+    reissued = reissue_certificate(
+        certificate=zoe.certificates.get(), reason="Nama salah eja", issued_by=administrator
+    )
+
+    csv_data = data_rows(csv_rows(english.get(url("history", "csv"))))
+    sheet = xlsx_book(english.get(url("history", "xlsx"))).worksheets[0]
+    text = pdf_text(english.get(url("history", "pdf")).content)
+
+    assert reissued.number == "002/STTP/PKN-2/BPSDM Banten/2025"
+    assert [row[9:] for row in csv_data] == [
+        ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
+        ["100.0", "", "", ""],
+        ["66.7", "86.45", "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    assert [list(row[9:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        [100, None, None, None],
+        [66.7, 86.45, "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    zoe_line = next(line for line in text.splitlines() if "Zoë" in line)
+    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert "001/STTP" not in text
+
+
+def test_enrolments_export_lifecycle_columns_in_csv_xlsx_and_pdf(english, administrator, cohort, pdf_text):
+    english.force_login(administrator)
+
+    csv_data = data_rows(csv_rows(english.get(url("enrolments", "csv"))))
+    sheet = xlsx_book(english.get(url("enrolments", "xlsx"))).worksheets[0]
+    text = pdf_text(english.get(url("enrolments", "pdf")).content)
+
+    assert [row[15:] for row in csv_data] == [
+        ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
+        ["100.0", "", "", ""],
+        ["66.7", "86.45", "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    assert [list(row[15:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        [100, None, None, None],
+        [66.7, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+    ]
+    assert sheet["Q3"].data_type == "n"
+    zoe_line = next(line for line in text.splitlines() if "Dr. Zoë" in line)
+    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert zoe_line.split()[-1].startswith("001/STTP/")  # the number wraps in its column
+    andi_line = next(line for line in text.splitlines() if "Andi Wijaya" in line)
+    assert andi_line.split()[-2:] == ["Active", "100.0"]
+
+
+ATTENDANCE_CASES = [
+    # (attended, late, recorded): ties at the second decimal are rounded half to even, as Decimal does.
+    (1, 0, 16),  # 6.25 -> 6.2
+    (3, 0, 16),  # 18.75 -> 18.8
+    (1, 1, 3),  # 66.666... -> 66.7
+    (0, 1, 3),  # 33.333... -> 33.3
+    (0, 0, 2),  # 0.0
+    (5, 3, 8),  # 100.0
+    (0, 0, 0),  # nothing recorded: empty
+]
+
+
+def test_lifecycle_columns_agree_with_the_pages_rules(cohort):
+    program = ProgramFactory()
+    sessions = SessionFactory.create_batch(16, program=program)
+    enrolments = []
+    for index, (present, late, recorded) in enumerate(ATTENDANCE_CASES):
+        enrolment = EnrolmentFactory(program=program, participant__name=f"Peserta {index:02d}")
+        statuses = ["present"] * present + ["late"] * late
+        statuses += ["absent"] * (recorded - len(statuses))
+        for session, status in zip(sessions, statuses, strict=False):
+            AttendanceFactory(enrolment=enrolment, session=session, status=status)
+        enrolments.append(enrolment)
+    score_all(enrolments[0], [59.99, 60, 60, 60])  # 59.998 -> 60.00: reaches "Kurang Memuaskan"
+    score_all(enrolments[1], [100, 100, 100, 100])
+    score_all(enrolments[2], [70.5, 70.25, 70.75, 70.13])
+    EvaluationScoreFactory(enrolment=enrolments[3])  # one of four: no final score
+
+    rows = list(EnrolmentsExporter(user=None, filter_data={"q": program.title}).iterate())[1:]
+
+    expected = [
+        [
+            enrolment.attendance_rate,
+            enrolment.final_score,
+            enrolment.qualification or "",
+            enrolment.certificate_number or "",
+        ]
+        for enrolment in Enrolment.objects.filter(program=program)
+        .with_results()
+        .with_certificate()
+        .order_by("participant__name")
+    ]
+    assert [list(row[15:]) for row in rows] == expected
+    assert [row[15] for row in rows] == [
+        Decimal("6.2"),
+        Decimal("18.8"),
+        Decimal("66.7"),
+        Decimal("33.3"),
+        Decimal("0.0"),
+        Decimal("100.0"),
+        None,
+    ]
+    assert [list(row[16:18]) for row in rows[:4]] == [
+        [Decimal("60.00"), "Kurang Memuaskan"],
+        [Decimal("100.00"), "Sangat Memuaskan"],
+        [Decimal("70.33"), "Cukup Memuaskan"],  # 70.327
+        [None, ""],
+    ]
