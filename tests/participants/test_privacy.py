@@ -19,7 +19,6 @@ from participants.models import (
     ImportBatch,
     Participant,
     PersonalDataAccess,
-    PersonalDataAccessKind,
 )
 from participants.services import issue_certificate, revoke_certificate
 from programs.stats import overview_figures
