@@ -745,7 +745,9 @@ def write_preview(preview, *, user=None):
     """
     now = timezone.now()
     new_participants = [row.participant for row in preview.rows if row.action == RowAction.NEW]
-    bulk_create_with_history(new_participants, Participant, batch_size=1000, default_user=user)
+    bulk_create_with_history(
+        new_participants, Participant, batch_size=1000, default_user=user, default_date=now
+    )
     changed = [row for row in preview.rows if row.action == RowAction.UPDATE and row.participant_changes]
     fields = sorted({name.removesuffix("_id") for row in changed for name in row.participant_changes})
     if changed:
@@ -757,6 +759,7 @@ def write_preview(preview, *, user=None):
             [*fields, "updated_at"],
             batch_size=1000,
             default_user=user,
+            default_date=now,
         )
     new_enrolments, changed_enrolments = [], []
     for row in preview.rows:
@@ -768,9 +771,14 @@ def write_preview(preview, *, user=None):
         else:
             row.enrolment.updated_at = now
             changed_enrolments.append(row.enrolment)
-    bulk_create_with_history(new_enrolments, Enrolment, batch_size=1000, default_user=user)
+    bulk_create_with_history(new_enrolments, Enrolment, batch_size=1000, default_user=user, default_date=now)
     bulk_update_with_history(
-        changed_enrolments, Enrolment, ["status", "note", "updated_at"], batch_size=1000, default_user=user
+        changed_enrolments,
+        Enrolment,
+        ["status", "note", "updated_at"],
+        batch_size=1000,
+        default_user=user,
+        default_date=now,
     )
 
 
