@@ -1,6 +1,7 @@
 """Data protection (UU 27/2022): the record of who saw whose personal data, a participant's own data
 exported for them (Pasal 32), and the anonymisation of participants past the retention period."""
 
+import datetime
 import io
 import json
 import zipfile
@@ -276,21 +277,30 @@ def anonymise(participant, *, user=None):
 
 
 def anonymise_expired(*, years, dry_run=False, user=None, today=None):
-    """Anonymise every participant past the retention period. Returns (participants, import files).
+    """Anonymise every participant past the retention period.
 
-    Side effects (none with dry_run): in one transaction, anonymise() each participant of
-    expired_participants(), and empties the stored upload of every import into a program that ended
-    before the cutoff (those files hold the names and NIPs as they were imported).
+    Returns (participants anonymised, import files emptied, deleted participants whose history was
+    removed). Side effects (none with dry_run): in one transaction, anonymise() each participant of
+    expired_participants(); empty the stored upload of every import into a program that ended before
+    the cutoff (those files hold the names and NIPs as they were imported); and delete the history rows
+    of participants deleted before the cutoff (the rows still hold their personal data).
     """
     cutoff = retention_cutoff(years, today=today)
     participants = list(expired_participants(years=years, today=today).order_by("pk"))
     batches = ImportBatch.objects.filter(program__in=Program.objects.filter(end_date__lt=cutoff)).exclude(
         content=b""
     )
+    cutoff_time = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time.min))
+    deleted = set(
+        Participant.history.filter(history_type="-", history_date__lt=cutoff_time)
+        .exclude(id__in=Participant.objects.values("pk"))
+        .values_list("id", flat=True)
+    )
     if dry_run:
-        return len(participants), batches.count()
+        return len(participants), batches.count(), len(deleted)
     with transaction.atomic():
         for participant in participants:
             anonymise(participant, user=user)
         emptied = batches.update(content=b"")
-    return len(participants), emptied
+        Participant.history.filter(id__in=deleted).delete()
+    return len(participants), emptied, len(deleted)

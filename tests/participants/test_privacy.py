@@ -255,7 +255,7 @@ def test_anonymise_expired_clears_identity_and_keeps_the_rest(personas, old_and_
     old.refresh_from_db()
     assert output == (
         "Anonymised 1 participant(s) whose programs all ended before 2016-11-29; emptied 1 stored import "
-        "file(s).\n"
+        "file(s); deleted the history of 0 participant(s) deleted before then.\n"
     )
     assert (old.name, old.front_title, old.back_title, old.nip, old.birth_date, old.birth_place) == (
         f"Anonymised participant {old.pk}",
@@ -302,9 +302,28 @@ def test_anonymise_expired_empties_old_import_files(old_and_recent, time_machine
 
     assert output == (
         "Anonymised 2 participant(s) whose programs all ended before 2026-03-31; emptied 1 stored import "
-        "file(s).\n"
+        "file(s); deleted the history of 0 participant(s) deleted before then.\n"
     )
     assert [bytes(batch.content) for batch in ImportBatch.objects.all()] == [b""]
+
+
+def test_anonymise_expired_deletes_the_history_of_long_deleted_participants(personas, time_machine_today):
+    time_machine_today(datetime.date(2026, 11, 29))
+    gone, recent = ParticipantFactory.create_batch(2, institution=personas["unit_a"])
+    gone_pk, recent_pk = gone.pk, recent.pk
+    gone.delete()
+    recent.delete()
+    Participant.history.filter(id=gone_pk).update(
+        history_date=datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
+    )
+
+    output = run_anonymise("--years", "10")
+
+    assert output.endswith("; deleted the history of 1 participant(s) deleted before then.\n")
+    assert sorted(Participant.history.values_list("id", "history_type")) == [
+        (recent_pk, "+"),
+        (recent_pk, "-"),
+    ]
 
 
 def test_anonymise_expired_twice_changes_nothing_the_second_time(old_and_recent, time_machine_today):
@@ -324,7 +343,7 @@ def test_anonymise_expired_dry_run_changes_nothing(old_and_recent, time_machine_
 
     assert output == (
         "Would anonymise 1 participant(s) whose programs all ended before 2016-11-29; would empty 1 stored "
-        "import file(s).\n"
+        "import file(s); would delete the history of 0 participant(s) deleted before then.\n"
     )
     assert Participant.objects.get(pk=old_and_recent[0].pk).nip == NIP
 

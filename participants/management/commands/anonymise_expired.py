@@ -12,7 +12,8 @@ class Command(BaseCommand):
         "default 10): name replaced by a label; NIP, titles, birth date and place, email and phone cleared; "
         "their earlier history rows deleted. Gender, rank, position, institution and every enrolment and "
         "outcome stay, so statistics and certificate verification keep working. Also empties the stored "
-        "import files of those programs. Running it again changes nothing."
+        "import files of those programs, and the history of participants deleted before the cutoff. Running "
+        "it again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -23,10 +24,11 @@ class Command(BaseCommand):
         years = settings.RETENTION_YEARS if years is None else years
         if years < 1:
             raise CommandError("--years must be at least 1.")
-        participants, files = anonymise_expired(years=years, dry_run=dry_run)
+        participants, files, deleted = anonymise_expired(years=years, dry_run=dry_run)
         verb = "Would anonymise" if dry_run else "Anonymised"
         self.stdout.write(
             f"{verb} {participants} participant(s) whose programs all ended before "
             f"{retention_cutoff(years):%Y-%m-%d}; {'would empty' if dry_run else 'emptied'} {files} "
-            "stored import file(s)."
+            f"stored import file(s); {'would delete' if dry_run else 'deleted'} the history of {deleted} "
+            "participant(s) deleted before then."
         )
