@@ -410,11 +410,11 @@ def shown_secrets(response):
 
 
 @pytest.mark.parametrize(
-    "page",
+    "which",
     ["participant", "institution", "program", "certificate_register"],
 )
 def test_page_masks_personal_data_for_staff_and_shows_it_to_liaison(
-    client, english, personas, enrolled, page
+    client, english, personas, enrolled, which
 ):
     participant, program, enrolment = enrolled
     issue_certificate(enrolment=enrolment, issued_by=personas["administrator"])
@@ -423,7 +423,7 @@ def test_page_masks_personal_data_for_staff_and_shows_it_to_liaison(
         "institution": reverse("participants:institution_detail", args=[personas["unit_a"].pk]),
         "program": reverse("programs:detail", args=[program.pk]),
         "certificate_register": reverse("lifecycle:certificate_register", args=[program.pk]),
-    }[page]
+    }[which]
     client.force_login(personas["staff"])
     masked = client.get(url)
     client.force_login(personas["liaison"])
