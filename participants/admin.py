@@ -9,10 +9,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from trainingtracker.pagination import EstimatedCountPaginator
 
 from . import imports
+from .access import get_visible_participant
 from .exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter, PdfFontMissing
 from .forms import ImportUploadForm
 from .models import (
@@ -37,12 +39,15 @@ from .models import (
     Liaison,
     Milestone,
     Participant,
+    PersonalDataAccess,
+    PersonalDataAccessKind,
     ProgramTypeRules,
     Qualification,
     Seminar,
     SeminarAspect,
     SeminarScore,
 )
+from .privacy import log_access, subject_archive, subject_archive_name
 from .services import (
     change_enrolment_status,
     check_graduation,
@@ -150,20 +155,51 @@ def export_pdf(modeladmin, request, queryset):
     return modeladmin.export_selected(request, queryset, "pdf")
 
 
+@admin.action(
+    description=_("Export all data held about the selected participant (ZIP)"), permissions=["personal_data"]
+)
+def export_subject_data(modeladmin, request, queryset):
+    """A participant's own data for them (UU 27/2022 Pasal 32): one participant at a time."""
+    pks = list(queryset.values_list("pk", flat=True)[:2])
+    if len(pks) != 1:
+        modeladmin.message_user(request, _("Select exactly one participant."), messages.ERROR)
+        return None
+    participant = get_visible_participant(
+        request.user, pks[0], Participant.objects.select_related("institution")
+    )
+    archive = subject_archive(
+        participant,
+        url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+    )
+    log_access(
+        user=request.user,
+        kind=PersonalDataAccessKind.SUBJECT_EXPORT,
+        participant=participant,
+        unmasked=True,
+        origin=ExportOrigin.ADMIN,
+    )
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{subject_archive_name(participant)}"'
+    return response
+
+
 @admin.register(Participant)
-class ParticipantAdmin(ExportActionsMixin, admin.ModelAdmin):
+class ParticipantAdmin(ExportActionsMixin, SimpleHistoryAdmin):
     list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
     list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
     search_fields = ["name", "nip", "institution__name", "email"]
     list_select_related = ["institution"]
     autocomplete_fields = ["institution"]
     inlines = [EnrolmentOfParticipantInline]
-    actions = [export_csv, export_xlsx, export_pdf]
+    actions = [export_csv, export_xlsx, export_pdf, export_subject_data]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 
     def get_inlines(self, request, obj):
         return [EnrolmentOfParticipantInline, AppointmentInline]
+
+    def has_personal_data_permission(self, request):
+        return request.user.has_perm("participants.view_personal_data")
 
     fieldsets = [
         (
@@ -213,7 +249,7 @@ def set_status(modeladmin, request, queryset):
     if status not in EnrolmentStatus.values:
         modeladmin.message_user(request, _("Choose the new status beside the action."), messages.ERROR)
         return
-    changed, refused = change_enrolment_status(enrolments=queryset, status=status)
+    changed, refused = change_enrolment_status(enrolments=queryset, status=status, user=request.user)
     modeladmin.message_user(
         request,
         ngettext(
@@ -338,7 +374,7 @@ class CertificateInline(ReadOnlyInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ExportActionsMixin, admin.ModelAdmin):
+class EnrolmentAdmin(ExportActionsMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage", "is_demo"]
     list_filter = ["status", "program__program_type", "program__year", "participant__is_demo"]
     search_fields = [
@@ -434,7 +470,7 @@ def advance_stage(modeladmin, request, queryset):
 
 
 @admin.register(ChangeProject)
-class ChangeProjectAdmin(admin.ModelAdmin):
+class ChangeProjectAdmin(SimpleHistoryAdmin):
     list_display = [
         "title",
         "participant_name",
@@ -480,7 +516,7 @@ class ChangeProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(SimpleHistoryAdmin):
     list_display = ["activity", "change_project", "horizon", "planned_start", "planned_end", "done_on"]
     list_filter = ["horizon", "change_project__stage"]
     search_fields = ["activity", "change_project__title", "change_project__enrolment__participant__name"]
@@ -582,7 +618,7 @@ class AttendanceCorrectionInline(ReadOnlyInline):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(SimpleHistoryAdmin):
     """Read-only: attendance is recorded and corrected (with a reason) on the session's attendance page."""
 
     list_display = ["session", "participant_name", "status", "reason", "recorded_at", "recorded_by"]
@@ -616,7 +652,7 @@ class AttendanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttendanceCorrection)
-class AttendanceCorrectionAdmin(admin.ModelAdmin):
+class AttendanceCorrectionAdmin(SimpleHistoryAdmin):
     list_display = ["attendance", "previous_status", "status", "why", "corrected_by", "corrected_at"]
     list_filter = ["status", "previous_status"]
     search_fields = ["attendance__enrolment__participant__name", "why"]
@@ -697,7 +733,7 @@ class SeminarAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationScore)
-class EvaluationScoreAdmin(admin.ModelAdmin):
+class EvaluationScoreAdmin(SimpleHistoryAdmin):
     list_display = ["participant_name", "program", "component", "score", "entered_by", "updated_at"]
     list_filter = ["component__program_type", "component", "enrolment__program__year"]
     search_fields = ["enrolment__participant__name", "enrolment__participant__nip", "component__name"]
@@ -736,7 +772,7 @@ class GraduationDecisionForm(forms.ModelForm):
 
 
 @admin.register(GraduationDecision)
-class GraduationDecisionAdmin(admin.ModelAdmin):
+class GraduationDecisionAdmin(SimpleHistoryAdmin):
     """Append-only: a new decision is added (it becomes the current one); earlier ones stay as they were."""
 
     form = GraduationDecisionForm
@@ -856,7 +892,7 @@ def reissue_certificates(modeladmin, request, queryset):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(SimpleHistoryAdmin):
     """Issued through the services (gap-free numbers); here they are read, revoked or reissued."""
 
     list_display = [
@@ -939,6 +975,28 @@ class ExportLogAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Who was shown whose personal data, when (exports are in the export log). Read-only: it is a record."""
+
+    list_display = ["created_at", "user", "kind", "participant", "unmasked", "origin"]
+    list_filter = ["kind", "unmasked", "origin"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "participant"]
+    readonly_fields = ["created_at", "user", "kind", "participant", "unmasked", "origin"]
+    fields = readonly_fields
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

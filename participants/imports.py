@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs.models import Institution, Program, normalize_spaces
 
@@ -761,22 +762,30 @@ def preview_import(*, program, content, filename, max_bytes=None, progress=None)
     return Validator(program).validate(table, progress=progress)
 
 
-def write_preview(preview):
+def write_preview(preview, *, user=None):
     """Write a valid preview. Call inside a transaction that holds the program's row lock.
 
     Side effects: creates the new Participants and Enrolments and updates the changed ones with bulk
-    queries (model save() is not called; the capacity rule it enforces was checked for the whole file).
+    queries (model save() is not called; the capacity rule it enforces was checked for the whole file),
+    and one history row per written participant and enrolment with `user` as the one who changed it.
     """
     now = timezone.now()
     new_participants = [row.participant for row in preview.rows if row.action == RowAction.NEW]
-    Participant.objects.bulk_create(new_participants, batch_size=1000)
+    bulk_create_with_history(
+        new_participants, Participant, batch_size=1000, default_user=user, default_date=now
+    )
     changed = [row for row in preview.rows if row.action == RowAction.UPDATE and row.participant_changes]
     fields = sorted({name.removesuffix("_id") for row in changed for name in row.participant_changes})
     if changed:
         for row in changed:
             row.participant.updated_at = now
-        Participant.objects.bulk_update(
-            [row.participant for row in changed], [*fields, "updated_at"], batch_size=1000
+        bulk_update_with_history(
+            [row.participant for row in changed],
+            Participant,
+            [*fields, "updated_at"],
+            batch_size=1000,
+            default_user=user,
+            default_date=now,
         )
     new_enrolments, changed_enrolments = [], []
     for row in preview.rows:
@@ -788,8 +797,15 @@ def write_preview(preview):
         else:
             row.enrolment.updated_at = now
             changed_enrolments.append(row.enrolment)
-    Enrolment.objects.bulk_create(new_enrolments, batch_size=1000)
-    Enrolment.objects.bulk_update(changed_enrolments, ["status", "note", "updated_at"], batch_size=1000)
+    bulk_create_with_history(new_enrolments, Enrolment, batch_size=1000, default_user=user, default_date=now)
+    bulk_update_with_history(
+        changed_enrolments,
+        Enrolment,
+        ["status", "note", "updated_at"],
+        batch_size=1000,
+        default_user=user,
+        default_date=now,
+    )
 
 
 # The stored batch --------------------------------------------------------------------------------------
@@ -840,7 +856,7 @@ def confirm_batch(*, batch, progress=None):
             batch.program = program
             preview = batch_preview(batch, progress=progress)
             if preview.is_valid:
-                write_preview(preview)
+                write_preview(preview, user=batch.user)
                 batch.status = ImportStatus.IMPORTED
             else:
                 batch.status = ImportStatus.REFUSED
@@ -874,7 +890,7 @@ def import_file(*, program, user, filename, content, progress=None):
             preview = preview_import(program=program, content=content, filename=filename, progress=progress)
             batch = ImportBatch(program=program, user=user, filename=filename[:255], content=content)
             if preview.is_valid:
-                write_preview(preview)
+                write_preview(preview, user=user)
                 batch.status = ImportStatus.IMPORTED
             else:
                 batch.status = ImportStatus.REFUSED

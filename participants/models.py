@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from programs.models import Institution, Person, Program, ProgramType, Session
 
@@ -126,8 +127,17 @@ class Participant(models.Model):
     is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the retention period ended and the personal data were removed."),
+    )
 
     objects = ParticipantQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("participant")
@@ -341,6 +351,8 @@ class Enrolment(models.Model):
 
     objects = EnrolmentQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
@@ -489,6 +501,8 @@ class ChangeProject(models.Model):
 
     objects = ChangeProjectQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("change project")
         verbose_name_plural = _("change projects")
@@ -547,6 +561,8 @@ class Milestone(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = MilestoneQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("milestone")
@@ -837,6 +853,8 @@ class Attendance(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
@@ -885,6 +903,8 @@ class AttendanceCorrection(models.Model):
         related_name="+",
     )
     corrected_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("attendance correction")
@@ -1003,6 +1023,8 @@ class EvaluationScore(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("evaluation score")
         verbose_name_plural = _("evaluation scores")
@@ -1082,6 +1104,8 @@ class GraduationDecision(models.Model):
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
 
     objects = GraduationDecisionQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("graduation decision")
@@ -1182,6 +1206,8 @@ class Certificate(models.Model):
     revocation_reason = models.CharField(_("reason for the revocation"), max_length=255, blank=True)
 
     objects = CertificateQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("certificate (STTP)")
@@ -1355,3 +1381,48 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.filename} → {self.program}"
+
+
+class PersonalDataAccessKind(models.TextChoices):
+    PAGE = "page", _("Participant page")
+    SUBJECT_EXPORT = "subject_export", _("Participant's own data exported for them")
+
+
+class PersonalDataAccess(models.Model):
+    """One showing of a participant's personal data to a user (UU 27/2022 record of processing).
+
+    List exports are recorded in ExportLog, not here: together the two tables say who saw or took out
+    whose data, and when. No name or NIP is copied here, so anonymising a participant leaves nothing behind.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=PersonalDataAccessKind.choices)
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unmasked = models.BooleanField(
+        _("unmasked"), default=False, help_text=_("NIP, birth date, email and phone were shown in full.")
+    )
+    origin = models.CharField(_("made from"), max_length=10, choices=ExportOrigin.choices, default="web")
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"], name="personaldataaccess_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}, {self.created_at:%Y-%m-%d %H:%M}"

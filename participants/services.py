@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs.models import RoleKind
 
@@ -26,12 +27,23 @@ from .models import (
 )
 
 
-def change_enrolment_status(*, enrolments, status):
+def _by(instance, user):
+    """Name `user` as the author of the history row that `instance.save()` writes.
+
+    Without it, simple-history takes the request's user (HistoryRequestMiddleware), and nobody outside
+    a request (commands, tests).
+    """
+    if user is not None:
+        instance._history_user = user
+    return instance
+
+
+def change_enrolment_status(*, enrolments, status, user=None):
     """Set `status` on each enrolment, checking the program's capacity for each under a row lock.
 
     Side effects: saves every enrolment that could take the status, each in its own transaction, so
-    that one full program does not undo the changes to the others. Returns (changed, refused) where
-    refused is a list of (enrolment, message).
+    that one full program does not undo the changes to the others, with a history row naming `user`.
+    Returns (changed, refused) where refused is a list of (enrolment, message).
     """
     changed, refused = 0, []
     for enrolment in enrolments.select_related("participant", "program"):
@@ -40,7 +52,7 @@ def change_enrolment_status(*, enrolments, status):
         enrolment.status = status
         try:
             with transaction.atomic():
-                enrolment.save(update_fields=["status", "updated_at"])
+                _by(enrolment, user).save(update_fields=["status", "updated_at"])
         except ValidationError as error:
             refused.append((enrolment, " ".join(error.messages)))
         else:
@@ -114,9 +126,18 @@ def record_attendance(*, session, marks, recorded_by, correction_reason=""):
             code="attendance_correction_reason",
         )
     with transaction.atomic():
-        Attendance.objects.bulk_create(created)
-        Attendance.objects.bulk_update(corrected, ["status", "reason", "recorded_by", "recorded_at"])
-        AttendanceCorrection.objects.bulk_create(corrections)
+        # With history rows naming the recorder (bulk queries do not call save()).
+        bulk_create_with_history(created, Attendance, default_user=recorded_by, default_date=now)
+        bulk_update_with_history(
+            corrected,
+            Attendance,
+            ["status", "reason", "recorded_by", "recorded_at"],
+            default_user=recorded_by,
+            default_date=now,
+        )
+        bulk_create_with_history(
+            corrections, AttendanceCorrection, default_user=recorded_by, default_date=now
+        )
     return len(created), len(corrected)
 
 
@@ -189,7 +210,7 @@ def decide_graduation(*, enrolment, outcome, decided_by, note=""):
             if project
             else None
         )
-        decision = GraduationDecision.objects.create(
+        decision = GraduationDecision(
             enrolment=current,
             outcome=outcome,
             final_score=current.final_score,
@@ -200,9 +221,10 @@ def decide_graduation(*, enrolment, outcome, decided_by, note=""):
             note=note,
             decided_by=decided_by,
         )
+        _by(decision, decided_by).save(force_insert=True)
         if current.status != outcome:
             current.status = outcome
-            current.save(update_fields=["status", "updated_at"])
+            _by(current, decided_by).save(update_fields=["status", "updated_at"])
         if outcome != EnrolmentStatus.PASSED:
             for certificate in Certificate.objects.valid().filter(enrolment=current):
                 revoke_certificate(
@@ -313,7 +335,7 @@ def _issue(current, *, issued_by, issued_on, replaces, signers):
             code="certificate_number_too_long",
             params={"type": program.program_type},
         )
-    return Certificate.objects.create(
+    certificate = Certificate(
         enrolment=current,
         number=number,
         organiser_id=program.organiser_id,
@@ -329,6 +351,8 @@ def _issue(current, *, issued_by, issued_on, replaces, signers):
         replaces=replaces,
         issued_by=issued_by,
     )
+    _by(certificate, issued_by).save(force_insert=True)
+    return certificate
 
 
 def revoke_certificate(*, certificate, reason, revoked_by):
@@ -345,7 +369,7 @@ def revoke_certificate(*, certificate, reason, revoked_by):
     certificate.revoked_at = timezone.now()
     certificate.revoked_by = revoked_by
     certificate.revocation_reason = str(reason)[:255]
-    certificate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    _by(certificate, revoked_by).save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
     return certificate
 
 

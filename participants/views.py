@@ -18,7 +18,8 @@ from .access import (
     staff_view,
 )
 from .lifecycle import participant_panel
-from .models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Milestone, Participant
+from .models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Milestone, Participant, PersonalDataAccessKind
+from .privacy import log_access
 
 PAGE_SIZE = 25
 PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
@@ -47,6 +48,9 @@ def participant_detail(request, pk):
         enrolment.project = project
         enrolment.timeline = timeline(project.milestones.all(), today=today) if project else None
     show_personal = can_see_personal_data(request.user)
+    log_access(
+        user=request.user, kind=PersonalDataAccessKind.PAGE, participant=participant, unmasked=show_personal
+    )
     context = {
         "participant": participant,
         "nip": participant.decoded_nip if show_personal else None,

@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .expressions import AddDays
 from .roman import to_roman
@@ -259,6 +260,8 @@ class Program(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ProgramQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["end_date"])
 
     class Meta:
         verbose_name = _("program")

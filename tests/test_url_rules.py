@@ -92,6 +92,11 @@ RULES = {
     "exports:enrolments": (lambda w: {"fmt": "csv"}, staff_page()),
     "exports:institutions": (lambda w: {"fmt": "csv"}, staff_page()),
     "exports:history": (lambda w: {"fmt": "csv"}, staff_page()),
+    # Everything held about a participant, unmasked: personal data, within the user's scope.
+    "privacy:subject_export": (
+        lambda w: {"pk": w["participant"].pk},
+        staff_page({"liaison", "administrator"}, {"liaison_other"}),
+    ),
     "participants:institution_detail": (
         lambda w: {"pk": w["unit_a"].pk},
         staff_page(IN_SCOPE, {"liaison_other"}),
@@ -152,7 +157,9 @@ def admin_urls():
         for group in re.findall(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>", route):
             key = group[1] or group[2]
             kwargs[key] = "programs" if key == "app_label" else 1 if group[0] == "int" else "1"
-        yield name, reverse(name, kwargs=kwargs or None)
+        # simple-history's revert pages use unnamed groups: ^([^/]+)/history/([^/]+)/$
+        args = ["1"] * len(re.findall(r"\((?!\?)", route))
+        yield name, reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 @pytest.mark.parametrize("role", ["anonymous", "outsider", "staff", "liaison"])

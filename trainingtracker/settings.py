@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "js_lib_bootstrap5",
     "js_lib_bootstrap_icons",
     "axes",
+    "simple_history",
     "trainingtracker",
     "programs",
     "participants",
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records the request's user on every history row written while it runs (audit history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -226,6 +229,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Participants all of whose programs ended more than this many years ago are anonymised by
+# `manage.py anonymise_expired` (UU 27/2022: personal data kept no longer than needed).
+RETENTION_YEARS = envint("RETENTION_YEARS", 10)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured(f"RETENTION_YEARS must be at least 1, not {RETENTION_YEARS}")
 
 # Seed of the synthetic demo participants (seed_demo): the same seed gives the same people.
 DEMO_SEED = envint("DEMO_SEED", 2025)

@@ -20,4 +20,5 @@ urlpatterns = [
     path("participants/", include("participants.urls_lifecycle")),
     path("verify/", include("participants.urls_verify")),
     path("exports/", include("participants.urls_exports")),
+    path("participants/", include("participants.urls_privacy")),
 ]

@@ -157,7 +157,7 @@ def test_participant_page_queries_do_not_grow(english, personas, budi):
     before = count(english, url)
     grow(budi, 3)
 
-    assert (before, count(english, url)) == (14, 14)  # 8 for the page, 6 for the lifecycle panel
+    assert (before, count(english, url)) == (15, 15)  # 9 for the page (1 logs the access), 6 for the panel
 
 
 def test_institution_pages_queries_do_not_grow(english, personas, budi):
