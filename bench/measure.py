@@ -11,6 +11,7 @@ import resource
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +103,7 @@ def bare_xlsx(rows, columns):
                 if kind is str:
                     if value:
                         write_string(number, col, value)
-                elif kind is int or kind is float:
+                elif kind is int or kind is float or kind is Decimal:
                     write_number(number, col, value)
                 elif value is not None:
                     write_datetime(number, col, value, date)

@@ -53,15 +53,17 @@ def manage(*args):
 
 
 def measure(*args, script="bench/measure.py"):
-    output = subprocess.run(
+    result = subprocess.run(
         [PY, script, *map(str, args)],
         cwd=ROOT,
         env={**ENV, "DJANGO_SETTINGS_MODULE": "bench.settings"} if script != "bench/measure.py" else ENV,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    )
+    if result.returncode:
+        sys.stderr.write(result.stderr)
+        raise SystemExit(f"{script} {' '.join(map(str, args))} failed with exit status {result.returncode}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def machine():
