@@ -263,3 +263,39 @@ def test_overview_cache_is_kept_apart_per_scope(client, personas):
     own = client.get(url).context["figures"]["participants"]
 
     assert (everyone, own) == (2, 1)
+
+
+def test_program_dashboard_offers_the_roster_downloads_to_those_who_may_export(staff_client):
+    program = ProgramFactory()
+    EnrolmentFactory(program=program)
+
+    page = staff_client.get(reverse("programs:detail", args=[program.pk])).content.decode()
+
+    for fmt in ("csv", "xlsx", "pdf"):
+        assert (
+            f'href="{reverse("exports:roster", args=[program.pk, fmt])}" data-testid="roster-{fmt}"' in page
+        )
+
+
+def test_program_dashboard_hides_the_downloads_without_the_export_permission(english):
+    from django.contrib.auth.models import Permission
+
+    from tests.conftest import make_user
+
+    viewer = make_user("viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_program"))
+    english.force_login(viewer)
+    program = ProgramFactory()
+
+    page = english.get(reverse("programs:detail", args=[program.pk])).content.decode()
+
+    assert 'data-testid="roster-csv"' not in page
+    assert 'data-testid="program-actions"' in page
+
+
+def test_program_list_export_links_carry_the_filters(staff_client):
+    ProgramFactory(year=2025)
+
+    page = staff_client.get(reverse("programs:list"), {"year": 2025, "q": "banten"}).content.decode()
+
+    assert f'href="{reverse("exports:enrolments", args=["csv"])}?year=2025&amp;q=banten"' in page
