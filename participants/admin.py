@@ -58,6 +58,19 @@ from .services import (
 )
 
 
+class ReadOnlyAdminMixin:
+    """For records: they are listed and read in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class EnrolmentInlineFormSet(forms.BaseInlineFormSet):
     """Counts the seats the whole submission takes, not only each row against what is saved already."""
 
@@ -618,7 +631,7 @@ class AttendanceCorrectionInline(ReadOnlyInline):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(SimpleHistoryAdmin):
+class AttendanceAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read-only: attendance is recorded and corrected (with a reason) on the session's attendance page."""
 
     list_display = ["session", "participant_name", "status", "reason", "recorded_at", "recorded_by"]
@@ -637,22 +650,13 @@ class AttendanceAdmin(SimpleHistoryAdmin):
     paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("participant"), ordering="enrolment__participant__name")
     def participant_name(self, obj):
         return obj.enrolment.participant.full_name
 
 
 @admin.register(AttendanceCorrection)
-class AttendanceCorrectionAdmin(SimpleHistoryAdmin):
+class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["attendance", "previous_status", "status", "why", "corrected_by", "corrected_at"]
     list_filter = ["status", "previous_status"]
     search_fields = ["attendance__enrolment__participant__name", "why"]
@@ -665,15 +669,6 @@ class AttendanceCorrectionAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SeminarScoreInline(admin.TabularInline):
@@ -833,22 +828,13 @@ class GraduationDecisionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CertificateCounter)
-class CertificateCounterAdmin(admin.ModelAdmin):
+class CertificateCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: numbers are taken by issuing certificates, never set by hand (the sequence has no gaps)."""
 
     list_display = ["organiser", "year", "last_number"]
     list_filter = ["year"]
     search_fields = ["organiser__name"]
     list_select_related = ["organiser"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CertificateActionForm(ActionForm):
@@ -963,7 +949,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
+class ExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who exported which participant data, when and with which filters. Read-only: it is a record."""
 
     list_display = ["created_at", "user", "dataset", "format", "origin", "row_count", "filters"]
@@ -976,18 +962,9 @@ class ExportLogAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who was shown whose personal data, when (exports are in the export log). Read-only: it is a record."""
 
     list_display = ["created_at", "user", "kind", "participant", "unmasked", "origin"]
@@ -997,15 +974,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "user", "kind", "participant", "unmasked", "origin"]
     fields = readonly_fields
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 ROW_ACTION_LABELS = {
