@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from programs.models import Agenda, LearningMode, Person, Program, RoleKind, Session, Subject
+from programs.stats import bump_data_version
 
 from .models import (
     Appointment,
@@ -485,6 +486,7 @@ def fill_lifecycle_demo(program: Program, *, seed: int, today=None):
     added["certificates"] = _fill_certificates(program, enrolments)
     added["appointments"] = _fill_appointments(program, enrolments, seed, today)
     added["milestones"] = _finish_continuing_milestones(enrolments)
+    bump_data_version()  # the bulk writes above send no signals
     return added
 
 
@@ -515,3 +517,4 @@ def clear_lifecycle_demo(program: Program):
     CertificateCounter.objects.filter(organiser=program.organiser, year=program.year).update(
         last_number=last or 0
     )
+    bump_data_version()

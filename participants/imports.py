@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs.models import Institution, Program, normalize_spaces
+from programs.stats import bump_data_version
 
 from .models import (
     SEAT_STATUSES,
@@ -806,6 +807,7 @@ def write_preview(preview, *, user=None):
         default_user=user,
         default_date=now,
     )
+    bump_data_version()  # bulk queries send no signals; last, so the counter's row is locked until the commit
 
 
 # The stored batch --------------------------------------------------------------------------------------

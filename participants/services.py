@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from programs.models import RoleKind
+from programs.stats import bump_data_version
 
 from .models import (
     GRADUATION_OUTCOMES,
@@ -138,6 +139,7 @@ def record_attendance(*, session, marks, recorded_by, correction_reason=""):
         bulk_create_with_history(
             corrections, AttendanceCorrection, default_user=recorded_by, default_date=now
         )
+        bump_data_version()  # bulk queries send no signals
     return len(created), len(corrected)
 
 
@@ -160,6 +162,7 @@ def save_seminar(*, seminar, panel, scores):
             for (examiner_id, aspect_id), score in sorted(scores.items())
             if score is not None and examiner_id in panel_ids
         )
+        bump_data_version()
     return seminar
 
 

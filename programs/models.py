@@ -640,3 +640,20 @@ class Session(models.Model):
         if parts:
             return " — ".join(parts)
         return self.agenda.name if self.agenda_id else ""
+
+
+class DataVersion(models.Model):
+    """One row whose counter goes up with every save and delete of the training data (programs/stats.py).
+
+    The cached page fragments carry it in their keys, so a change made by any process, through the admin,
+    a page or a command, shows on the next request everywhere.
+    """
+
+    counter = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data version")
+
+    def __str__(self):
+        return str(self.counter)

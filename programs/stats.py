@@ -1,45 +1,58 @@
-"""The overview's aggregates, cached until the data they count changes.
+"""Aggregates and rendered page fragments, cached until the data they show changes.
 
-Counting 100,000 enrolments by year, type and institution costs tens of milliseconds on every view of the
-overview. The result is cached under a key made of the viewer's scope and a fingerprint of the data: the
-highest id and the latest update time of enrolments, participants and programs and the highest institution
-id, read in one query. Each comes from an index, so checking the fingerprint costs no table scan. Any
-insert or update (through the ORM, which sets updated_at, bulk_create included) changes the fingerprint; a deleted row that is not the
-newest one is noticed when the entry expires (STATS_TTL).
+Counting 100,000 enrolments by year, type and institution, or rendering a program's charts and lifecycle
+panel, costs tens of milliseconds; the pages keep such results in the "pages" cache (settings.CACHES),
+under a key made of what they depend on (the viewer's scope and permissions, the language, the date) and of
+the data version: the counter of programs.DataVersion, read once a request by primary key.
+
+The counter goes up with every save and delete of a model of the programs and participants apps, m2m links
+included (signals connected in ProgramsConfig.ready), inside the writing transaction: a reader sees the new
+version exactly when it sees the new data, and a rolled-back change moves nothing. Bulk writes send no
+signals: the code that makes them (imports, attendance and seminar scores, the demo and national data
+generators) calls bump_data_version() once, as its last write, so the row is locked only until the commit.
+A QuerySet.update() elsewhere or raw SQL shows when the entry expires (the cache's TIMEOUT, ten minutes).
 """
 
 import hashlib
 
-from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Q
+from django.apps import apps
+from django.core.cache import caches
+from django.db.models import Count, F, Q
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
-STATS_TTL = 10 * 60
+APPS = ("programs", "participants")
+# Written by reading the data, not part of it: a change there must not empty the cache.
+NOT_DATA = {"dataversion", "exportlog", "importbatch", "personaldataaccess"}
 
 
-def data_fingerprint():
-    """One query of seven scalar subqueries, each the newest row by an index (primary keys, updated_at)."""
-    from participants.models import Enrolment, Participant
+def tracked_models(include_auto_created=False):
+    """The concrete models whose rows the pages show, history tables included."""
+    for label in APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=include_auto_created):
+            if not model._meta.proxy and model._meta.model_name not in NOT_DATA:
+                yield model
 
-    from .models import Institution, Program
 
-    newest = [
-        model.objects.order_by(f"-{field}").values_list(field)[:1].query.sql_with_params()
-        for model, fields in (
-            (Enrolment, ("pk", "updated_at")),
-            (Participant, ("pk", "updated_at")),
-            (Program, ("pk", "updated_at")),
-            (Institution, ("pk",)),
-        )
-        for field in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(f"({sql})" for sql, _params in newest),
-            [param for _sql, params in newest for param in params],
-        )
-        parts = cursor.fetchone()
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+def bump_data_version(**_signal):
+    """Count one change of the data. Connected to post_save, post_delete and m2m_changed (apps.py)."""
+    from .models import DataVersion
+
+    if not DataVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
+        DataVersion.objects.get_or_create(pk=1, defaults={"counter": 1})  # after the tables were flushed
+
+
+def data_version(request=None):
+    """The counter (see above), read once a request."""
+    known = getattr(request, "_data_version", None)
+    if known is not None:
+        return known
+    from .models import DataVersion
+
+    version = DataVersion.objects.filter(pk=1).values_list("counter", flat=True).first() or 0
+    if request is not None:
+        request._data_version = version
+    return version
 
 
 def scope_key(scope):
@@ -48,15 +61,28 @@ def scope_key(scope):
     return hashlib.sha256(",".join(map(str, sorted(scope))).encode()).hexdigest()[:16]
 
 
-def cached(name, scope, compute):
-    """compute() cached per scope and data fingerprint; returns (value, was_cached)."""
-    key = f"stats:{name}:{scope_key(scope)}:{data_fingerprint()}"
+def cache_key(request, name, vary):
+    """name, a digest of vary (whatever else the value depends on), the language and the data version."""
+    digest = hashlib.sha256(repr(vary).encode()).hexdigest()[:16]
+    return f"{name}:{digest}:{get_language()}:{data_version(request)}"
+
+
+def cached(request, name, vary, compute):
+    """compute() cached under cache_key(); returns (value, was_cached)."""
+    cache = caches["pages"]
+    key = cache_key(request, name, vary)
     value = cache.get(key)
     if value is not None:
         return value, True
     value = compute()
-    cache.set(key, value, STATS_TTL)
+    cache.set(key, value)
     return value, False
+
+
+def cached_html(request, name, vary, render):
+    """render() -> HTML, cached like cached(); returns (safe HTML, was_cached)."""
+    html, was_cached = cached(request, name, vary, lambda: str(render()))
+    return mark_safe(html), was_cached  # noqa: S308 (HTML this project's templates rendered)
 
 
 def overview_figures(enrolments):

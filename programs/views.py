@@ -10,7 +10,9 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from participants.access import can_see_personal_data, institution_scope, scope_enrolments, staff_view
@@ -26,7 +28,7 @@ from .charts import hbar_chart, stacked_columns
 from .filters import ProgramFilter
 from .lifecycle import program_panel
 from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
-from .stats import cached, overview_figures
+from .stats import cached, cached_html, overview_figures, scope_key
 
 PAGE_SIZE = 25
 PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
@@ -39,37 +41,42 @@ def _label(choices, value):
         return value or _("Unknown")
 
 
-@staff_view("programs.view_program")
-def overview(request):
-    today = timezone.localdate()
-    enrolments = scope_enrolments(Enrolment.objects.all(), request.user)
-    stats, stats_cached = cached(
-        "overview", institution_scope(request.user), lambda: overview_figures(enrolments)
-    )
+def overview_context(user, today):
+    """Everything the overview shows, for the viewer's scope: the fragment that is cached."""
+    enrolments = scope_enrolments(Enrolment.objects.all(), user)
+    stats = overview_figures(enrolments)
     figures = {**stats["figures"], "programs_this_year": Program.objects.filter(year=today.year).count()}
-
     ongoing = list(
         Program.objects.ongoing(today).select_related("program_type", "organiser").order_by("end_date")[:10]
     )
     for program in ongoing:
         program.today_number = program.day_number(today)
-
     types = list(ProgramType.objects.values_list("abbreviation", flat=True))
-    per_year, by_kind, top = stats["per_year"], stats["by_kind"], stats["top"]
-    context = {
+    return {
         "figures": figures,
-        "stats_cached": stats_cached,
         "ongoing": ongoing,
         "year": today.year,
         "chart_per_year": stacked_columns(
-            _("Participants per year by program type"), list(per_year), series_order=types
+            _("Participants per year by program type"), list(stats["per_year"]), series_order=types
         ),
         "chart_kinds": hbar_chart(
-            _("Participants by institution kind"), [(_label(InstitutionKind, k), n) for k, n in by_kind]
+            _("Participants by institution kind"),
+            [(_label(InstitutionKind, k), n) for k, n in stats["by_kind"]],
         ),
-        "chart_top": hbar_chart(_("Top institutions"), list(top)),
+        "chart_top": hbar_chart(_("Top institutions"), list(stats["top"])),
     }
-    return render(request, "programs/overview.html", context)
+
+
+@staff_view("programs.view_program")
+def overview(request):
+    today = timezone.localdate()
+    body, body_cached = cached_html(
+        request,
+        "overview",
+        (scope_key(institution_scope(request.user)), today),
+        lambda: render_to_string("programs/_overview_body.html", overview_context(request.user, today)),
+    )
+    return render(request, "programs/overview.html", {"body": body, "stats_cached": body_cached})
 
 
 @staff_view("programs.view_program")
@@ -124,12 +131,10 @@ def _participant_table(request, enrolments):
     return Paginator(enrolments, PAGE_SIZE).get_page(request.GET.get("page")), sort, q
 
 
-@staff_view("programs.view_program")
-def program_detail(request, pk):
-    program = get_object_or_404(Program.objects.select_related("program_type", "organiser", "source"), pk=pk)
-    today = timezone.localdate()
+def program_summary(program, user, today, flags):
+    """The dashboard's parts that do not depend on the table's search, sort and page: rendered HTML."""
     seats_filled = program.enrolments.holding_seats().count()  # every seat, whoever may see whom
-    enrolments = scope_enrolments(program.enrolments.all(), request.user)
+    enrolments = scope_enrolments(program.enrolments.all(), user)
     # A program holds at most its capacity: the aggregates are computed from one bounded query.
     rows = list(
         enrolments.values_list(
@@ -171,9 +176,6 @@ def program_detail(request, pk):
             ],
         ),
     ]
-    table = enrolments.select_related("participant__institution", "change_project")
-    page, sort, q = _participant_table(request, table)
-
     roles = list(program.roles.select_related("person__institution").order_by("role", "date", "person__name"))
     officials = [
         role for role in roles if role.role not in (RoleKind.COACH, RoleKind.EXAMINER, RoleKind.MENTOR)
@@ -185,6 +187,7 @@ def program_detail(request, pk):
         .order_by("name")
     )
     context = {
+        **flags,
         "program": program,
         "status": program.status_on(today),
         "day_number": program.day_number(today),
@@ -193,18 +196,57 @@ def program_detail(request, pk):
         "visible_count": len(rows),
         "has_demo": any(row[3] for row in rows),
         "charts": charts,
-        "page": page,
-        "sort": sort,
-        "q": q,
-        "show_personal": can_see_personal_data(request.user),
         "officials": officials,
         "coaches": [role.person for role in roles if role.role == RoleKind.COACH],
         "examiners": [role.person for role in roles if role.role == RoleKind.EXAMINER],
         "mentors": list(mentors),
         "passed": sum(status_counts[s] for s in PASSED),
-        "lifecycle": program_panel(program, request.user, today=today),
-        "can_export": request.user.has_perm("participants.export_participants"),
-        "can_see_certificates": request.user.has_perm("participants.view_certificate"),
+        "lifecycle": program_panel(program, user, today=today),
+    }
+    return {
+        "top": render_to_string("programs/_program_summary.html", context),
+        "people": render_to_string("programs/_program_people.html", context),
+    }
+
+
+def participant_table(request, program, show_personal):
+    """The dashboard's participant table with its search, sort and pages, as HTML."""
+    enrolments = scope_enrolments(program.enrolments.all(), request.user).select_related(
+        "participant__institution", "change_project"
+    )
+    page, sort, q = _participant_table(request, enrolments)
+    context = {"program": program, "page": page, "sort": sort, "q": q, "show_personal": show_personal}
+    return render_to_string("programs/_program_table.html", context, request=request)
+
+
+@staff_view("programs.view_program")
+def program_detail(request, pk):
+    program = get_object_or_404(Program.objects.select_related("program_type", "organiser", "source"), pk=pk)
+    today = timezone.localdate()
+    user = request.user
+    flags = {
+        "show_personal": can_see_personal_data(user),
+        "can_export": user.has_perm("participants.export_participants"),
+        "can_see_certificates": user.has_perm("participants.view_certificate"),
+    }
+    summary, summary_cached = cached(
+        request,
+        "program",
+        (program.pk, scope_key(institution_scope(user)), today, sorted(flags.items())),
+        lambda: program_summary(program, user, today, flags),
+    )
+    table, table_cached = cached_html(
+        request,
+        "program-table",
+        (program.pk, scope_key(institution_scope(user)), flags["show_personal"], sorted(request.GET.lists())),
+        lambda: participant_table(request, program, flags["show_personal"]),
+    )
+    context = {
+        **flags,
+        "program": program,
+        "summary": {part: mark_safe(html) for part, html in summary.items()},  # noqa: S308 (our templates)
+        "table": table,
+        "cached": (summary_cached, table_cached),
     }
     return render(request, "programs/program_detail.html", context)
 

@@ -26,6 +26,15 @@ def _english_outside_requests():
 
 
 @pytest.fixture(autouse=True)
+def _empty_page_cache():
+    # Each test's data starts again from the same ids, so a fragment cached by an earlier test could carry
+    # the same data version as this test's different data.
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # PBKDF2 costs about 0.3 s a login here; tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -7,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from participants.models import EnrolmentStatus
+from participants.models import Enrolment, EnrolmentStatus
 from programs.article import article_program
 from tests.factories import (
     ChangeProjectFactory,
@@ -202,7 +203,7 @@ def queries(client, url, params=None):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("programs:overview", 18), ("programs:list", 9), ("programs:compare", 10)],
+    [("programs:overview", 12), ("programs:list", 9), ("programs:compare", 10)],  # overview: cache cold,
 )
 def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expected):
     make_programs(1)
@@ -228,7 +229,78 @@ def test_program_dashboard_queries_do_not_grow_with_participants(staff_client):
 
     counts = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
 
-    assert counts == [22, 22]  # 11 for the page, 11 for the lifecycle panel
+    assert counts == [23, 23]  # cache cold: 12 for the page, 11 for the lifecycle panel
+    warm = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
+    assert warm == [6, 6]  # session, user, groups' permissions, the program, the data version
+
+
+def test_program_dashboard_shows_a_change_at_once(staff_client):
+    program = ProgramFactory(title="PKN II Angkatan I")
+    project = ChangeProjectFactory(enrolment=EnrolmentFactory(program=program), stage="design")
+    url = reverse("programs:detail", args=[program.pk])
+
+    before = staff_client.get(url)
+    cached = staff_client.get(url)
+    project.stage = "reported"
+    project.save()
+    after = staff_client.get(url)
+    project.enrolment.participant.delete()
+    emptied = staff_client.get(url)
+
+    def stage_chart(response):
+        figure = re.search(
+            r"<figcaption[^>]*>Change projects by stage</figcaption>.*?</figure>",
+            response.content.decode(),
+            re.S,
+        )
+        return dict(
+            re.findall(r'<th scope="row">([^<]+)</th><td class="text-end">(\d+)</td>', figure.group(0))
+        )
+
+    assert [r.context["cached"] for r in (before, cached, after, emptied)] == [
+        (False, False),
+        (True, True),
+        (False, False),
+        (False, False),
+    ]
+    assert [
+        (stage_chart(r)["Design"], stage_chart(r)["Reported"]) for r in (before, cached, after, emptied)
+    ] == [
+        ("1", "0"),
+        ("1", "0"),
+        ("0", "1"),
+        ("0", "0"),
+    ]
+    assert "No participants to show yet." in emptied.content.decode()
+
+
+def test_program_dashboard_cache_is_kept_apart_per_viewer(client, personas):
+    program = ProgramFactory()
+    EnrolmentFactory(
+        program=program, participant=ParticipantFactory(name="Ani", institution=personas["unit_a"])
+    )
+    EnrolmentFactory(
+        program=program, participant=ParticipantFactory(name="Badu", institution=personas["institution_b"])
+    )
+    url = reverse("programs:detail", args=[program.pk])
+
+    def names(user):
+        client.force_login(user)
+        page = client.get(url, {"sort": "name"}).content.decode()
+        table = page[page.index('data-testid="participant-table"') :]
+        return re.findall(r'<a href="/participants/\d+/">([^<]+)</a>', table)
+
+    assert [names(personas[who]) for who in ("staff", "liaison", "staff", "liaison_other")] == [
+        ["Ani", "Badu"],
+        ["Ani"],
+        ["Ani", "Badu"],
+        ["Badu"],
+    ]
+
+
+def shown_figure(response, name):
+    match = re.search(rf'data-figure="{name}">([^<]*)<', response.content.decode())
+    return match.group(1)
 
 
 def test_overview_figures_are_cached_until_the_data_changes(staff_client):
@@ -236,18 +308,23 @@ def test_overview_figures_are_cached_until_the_data_changes(staff_client):
     EnrolmentFactory(program=program, status=EnrolmentStatus.PASSED)
     url = reverse("programs:overview")
 
-    first = staff_client.get(url).context
+    first = staff_client.get(url)
     with CaptureQueriesContext(connection) as warm:
-        second = staff_client.get(url).context
-    # session, user, groups' permissions, the fingerprint (one query), cache read, this year's programs, ongoing, types
-    assert len(warm) == 9  # 18 when the figures are computed
+        second = staff_client.get(url)
+    # session, user, groups' permissions, the data version
+    assert len(warm) == 5  # 12 when the figures are computed
     EnrolmentFactory(program=program, status=EnrolmentStatus.PASSED)
-    third = staff_client.get(url).context
+    third = staff_client.get(url)
+    Enrolment.objects.filter(status=EnrolmentStatus.PASSED).first().delete()
+    fourth = staff_client.get(url)
 
-    assert [(c["stats_cached"], c["figures"]["passed"]) for c in (first, second, third)] == [
-        (False, 1),
-        (True, 1),
-        (False, 2),
+    assert [
+        (r.context["stats_cached"], shown_figure(r, "passed")) for r in (first, second, third, fourth)
+    ] == [
+        (False, "1"),
+        (True, "1"),
+        (False, "2"),
+        (False, "1"),
     ]
 
 
@@ -258,11 +335,13 @@ def test_overview_cache_is_kept_apart_per_scope(client, personas):
     url = reverse("programs:overview")
 
     client.force_login(personas["staff"])
-    everyone = client.get(url).context["figures"]["participants"]
+    everyone = shown_figure(client.get(url), "participants")
     client.force_login(personas["liaison"])
-    own = client.get(url).context["figures"]["participants"]
+    own = shown_figure(client.get(url), "participants")
+    client.force_login(personas["staff"])
+    everyone_again = shown_figure(client.get(url), "participants")
 
-    assert (everyone, own) == (2, 1)
+    assert (everyone, own, everyone_again) == ("2", "1", "2")
 
 
 def test_program_dashboard_offers_the_roster_downloads_to_those_who_may_export(staff_client):

@@ -40,6 +40,7 @@ from programs.models import (
     ProgramType,
     Session,
 )
+from programs.stats import bump_data_version
 
 FIRST_NAMES = [
     "Agus", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gilang", "Hendra", "Indah", "Joko", "Kartika", "Lestari",
@@ -109,6 +110,7 @@ class Command(BaseCommand):
             self.held = self._sessions(made_programs, sessions, coaches)
             self.attendance = 0
             self._enrolments(enrolments, made_programs, made_institutions, coaches, milestones)
+            bump_data_version()  # bulk writes send no signals: the cached pages must see the new data
         self.say(f"{self.attendance:,} attendance rows of {Session.objects.count():,} sessions in all")
         self.say(f"Done: {programs:,} programs, {enrolments:,} enrolments, {institutions:,} institutions.")
 
