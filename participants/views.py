@@ -4,15 +4,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from programs.charts import stacked_columns, timeline
 from programs.models import Institution, InstitutionKind, ProgramType
+from programs.stats import cached_html, scope_key
 
 from .access import (
     can_see_personal_data,
     get_visible_participant,
+    institution_scope,
     scope_enrolments,
     scope_institutions,
     staff_view,
@@ -30,6 +33,25 @@ def participant_detail(request, pk):
     participant = get_visible_participant(
         request.user, pk, Participant.objects.select_related("institution__parent")
     )
+    show_personal = can_see_personal_data(request.user)
+    log_access(
+        user=request.user, kind=PersonalDataAccessKind.PAGE, participant=participant, unmasked=show_personal
+    )
+    today = timezone.localdate()
+    body, body_cached = cached_html(
+        request,
+        "participant",
+        (participant.pk, scope_key(institution_scope(request.user)), show_personal, today),
+        lambda: render_to_string(
+            "participants/_participant_body.html",
+            participant_context(participant, request.user, show_personal, today),
+        ),
+    )
+    context = {"participant": participant, "body": body, "body_cached": body_cached}
+    return render(request, "participants/participant_detail.html", context)
+
+
+def participant_context(participant, user, show_personal, today):
     enrolments = list(
         participant.enrolments.select_related(
             "program__program_type", "program__organiser", "change_project__mentor", "change_project__coach"
@@ -42,24 +64,18 @@ def participant_detail(request, pk):
         )
         .order_by("-program__start_date")
     )
-    today = timezone.localdate()
     for enrolment in enrolments:
         project = getattr(enrolment, "change_project", None)
         enrolment.project = project
         enrolment.timeline = timeline(project.milestones.all(), today=today) if project else None
-    show_personal = can_see_personal_data(request.user)
-    log_access(
-        user=request.user, kind=PersonalDataAccessKind.PAGE, participant=participant, unmasked=show_personal
-    )
-    context = {
+    return {
         "participant": participant,
         "nip": participant.decoded_nip if show_personal else None,
         "show_personal": show_personal,
         "enrolments": enrolments,
         "today": today,
-        "lifecycle": participant_panel(participant, request.user, today=today),
+        "lifecycle": participant_panel(participant, user, today=today),
     }
-    return render(request, "participants/participant_detail.html", context)
 
 
 @staff_view("programs.view_institution")
@@ -102,6 +118,27 @@ def institution_detail(request, pk):
     )
     if institution is None:
         raise Http404
+    show_personal = can_see_personal_data(request.user)
+    body, body_cached = cached_html(
+        request,
+        "institution",
+        (
+            institution.pk,
+            scope_key(institution_scope(request.user)),
+            show_personal,
+            sorted(request.GET.lists()),
+        ),
+        lambda: render_to_string(
+            "participants/_institution_body.html",
+            institution_context(request, institution, show_personal),
+            request=request,
+        ),
+    )
+    context = {"institution": institution, "body": body, "body_cached": body_cached}
+    return render(request, "participants/institution_detail.html", context)
+
+
+def institution_context(request, institution, show_personal):
     enrolments = scope_enrolments(
         Enrolment.objects.filter(participant__institution=institution), request.user
     )
@@ -135,12 +172,11 @@ def institution_detail(request, pk):
         ),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    context = {
+    return {
         "institution": institution,
         "table": sorted(rows.values(), key=lambda r: (-r["year"], r["type"])),
         "chart": chart,
         "page": recent,
         "seat_statuses": SEAT_STATUSES,
-        "show_personal": can_see_personal_data(request.user),
+        "show_personal": show_personal,
     }
-    return render(request, "participants/institution_detail.html", context)

@@ -81,6 +81,22 @@ def overview(request):
 
 @staff_view("programs.view_program")
 def program_list(request):
+    can_export = request.user.has_perm("participants.export_participants")
+    today = timezone.localdate()
+    body, body_cached = cached_html(
+        request,
+        "program-list",
+        (can_export, today, sorted(request.GET.lists())),
+        lambda: render_to_string(
+            "programs/_program_list_body.html",
+            program_list_context(request, can_export, today),
+            request=request,
+        ),
+    )
+    return render(request, "programs/program_list.html", {"body": body, "body_cached": body_cached})
+
+
+def program_list_context(request, can_export, today):
     programs = Program.objects.select_related("program_type", "organiser").order_by("-start_date", "pk")
     program_filter = ProgramFilter(request.GET or None, queryset=programs, request=request)
     queryset = program_filter.qs if program_filter.is_bound and program_filter.is_valid() else programs
@@ -92,16 +108,10 @@ def program_list(request):
         .annotate(n=Count("pk"))
         .order_by()
     )
-    today = timezone.localdate()
     for program in page:
         program.current_status = program.status_on(today)
         program.seats_filled = seats.get(program.pk, 0)
-    context = {
-        "filter": program_filter,
-        "page": page,
-        "can_export": request.user.has_perm("participants.export_participants"),
-    }
-    return render(request, "programs/program_list.html", context)
+    return {"filter": program_filter, "page": page, "can_export": can_export}
 
 
 SORTS = {

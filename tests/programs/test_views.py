@@ -203,7 +203,7 @@ def queries(client, url, params=None):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("programs:overview", 12), ("programs:list", 9), ("programs:compare", 10)],  # overview: cache cold,
+    [("programs:overview", 12), ("programs:list", 10), ("programs:compare", 10)],  # cache cold
 )
 def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expected):
     make_programs(1)
@@ -217,8 +217,9 @@ def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expecte
         params = {"programs": list(Program.objects.values_list("pk", flat=True)[:3])}
         one = queries(staff_client, url, {"programs": params["programs"][:2]})
     three = queries(staff_client, url, params)
+    again = queries(staff_client, url, params)  # cached: session, user, permissions, the data version
 
-    assert (one, three) == (expected, expected)
+    assert (one, three, again) == (expected, expected, 5 if name != "programs:compare" else expected)
 
 
 def test_program_dashboard_queries_do_not_grow_with_participants(staff_client):

@@ -1,0 +1,168 @@
+"""The pages' cached fragments (programs/stats.py): every change of the data shows at once, whoever made it
+and however, and each viewer gets the fragment of their own scope and permissions."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from participants import imports
+from participants.models import EnrolmentStatus, Participant, PersonalDataAccess
+from participants.services import record_attendance
+from programs.stats import data_version
+from tests.factories import (
+    EnrolmentFactory,
+    InstitutionFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    SessionFactory,
+)
+from tests.participants.test_imports import ANDI, csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(english, personas):
+    english.force_login(personas["staff"])
+    return english
+
+
+def figure(client, name):
+    page = client.get(reverse("programs:overview")).content.decode()
+    return re.search(rf'data-figure="{name}">([^<]*)<', page).group(1)
+
+
+def test_a_bulk_import_moves_the_data_version_and_shows_on_the_overview(staff_client):
+    InstitutionFactory(name="Dinas Kesehatan Provinsi Banten")
+    program = ProgramFactory(capacity=3)
+    before = figure(staff_client, "participants")
+    version = data_version()
+
+    imports.import_file(program=program, user=None, filename="a.csv", content=csv_bytes([ANDI]))
+
+    assert (before, figure(staff_client, "participants")) == ("0", "1")
+    assert data_version() > version
+
+
+def test_a_refused_import_leaves_the_data_version(staff_client):
+    program = ProgramFactory(capacity=3)  # the file's institution does not exist: every row is refused
+    version = data_version()
+
+    _batch, preview = imports.import_file(
+        program=program, user=None, filename="a.csv", content=csv_bytes([ANDI])
+    )
+
+    assert preview.rows[0].action == "error"
+    assert data_version() == version
+
+
+def test_recording_attendance_in_bulk_moves_the_data_version():
+    session = SessionFactory()
+    enrolment = EnrolmentFactory(program=session.program)
+    version = data_version()
+
+    record_attendance(session=session, marks={enrolment.pk: ("present", "")}, recorded_by=None)
+
+    assert data_version() > version
+
+
+def test_queryset_deletes_and_m2m_changes_move_the_data_version():
+    enrolment = EnrolmentFactory()
+    versions = [data_version()]
+    from tests.factories import ChangeProjectFactory, PersonFactory
+
+    project = ChangeProjectFactory(enrolment=enrolment)
+    versions.append(data_version())
+    project.examiners.add(PersonFactory())
+    versions.append(data_version())
+    Participant.objects.filter(pk=enrolment.participant_id).delete()
+    versions.append(data_version())
+
+    assert versions == sorted(set(versions))  # each step moved it
+
+
+def test_viewing_pages_writes_logs_but_leaves_the_data_version(client, personas):
+    participant = EnrolmentFactory(participant=ParticipantFactory(institution=personas["unit_a"])).participant
+    client.force_login(personas["administrator"])
+    version = data_version()
+
+    client.get(reverse("participants:detail", args=[participant.pk]))
+    client.get(reverse("participants:detail", args=[participant.pk]))
+
+    assert PersonalDataAccess.objects.filter(participant=participant).count() == 2
+    assert data_version() == version
+
+
+def test_participant_page_shows_a_rename_at_once_and_masks_per_viewer(client, personas):
+    participant = ParticipantFactory(
+        name="Budi Santoso", nip="198609262015051001", institution=personas["unit_a"]
+    )
+    EnrolmentFactory(participant=participant)
+    url = reverse("participants:detail", args=[participant.pk])
+
+    def seen(who):
+        client.force_login(personas[who])
+        page = client.get(url).content.decode()
+        name = re.search(r"<h1[^>]*>([^<]+?)\s*<", page).group(1)
+        nip = re.search(r'<dd class="col-sm-8 font-monospace">([^<]+?)\s*<', page).group(1)
+        return name, nip
+
+    first = [seen(who) for who in ("administrator", "staff", "administrator")]
+    participant.name = "Budi Santoso Putra"
+    participant.save()
+    after = seen("administrator")
+
+    assert first == [
+        ("Budi Santoso", "19860926 201505 1 001"),
+        ("Budi Santoso", "••••••••••••••1001"),
+        ("Budi Santoso", "19860926 201505 1 001"),
+    ]
+    assert after == ("Budi Santoso Putra", "19860926 201505 1 001")
+
+
+def test_institution_page_shows_a_new_enrolment_at_once(staff_client):
+    institution = InstitutionFactory(name="Dinas Arsip")
+    EnrolmentFactory(participant=ParticipantFactory(name="Ani", institution=institution))
+    url = reverse("participants:institution_detail", args=[institution.pk])
+
+    def names():
+        return re.findall(r'<a href="/participants/\d+/">([^<]+)</a>', staff_client.get(url).content.decode())
+
+    first, cached = names(), names()
+    EnrolmentFactory(participant=ParticipantFactory(name="Badu", institution=institution))
+
+    assert (first, cached, sorted(names())) == (["Ani"], ["Ani"], ["Ani", "Badu"])
+
+
+def test_program_list_shows_changes_at_once_and_the_downloads_per_permission(english, personas):
+    ProgramFactory(title="PKN II Angkatan I", year=2025)
+    url = reverse("programs:list")
+
+    def seen(who):
+        english.force_login(personas[who])
+        page = english.get(url, {"year": 2025}).content.decode()
+        return re.findall(r'<a href="/programs/\d+/">([^<]+)</a>', page), 'data-testid="list-exports"' in page
+
+    viewer = personas["staff"].__class__.objects.create_user("viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_program"))
+    personas["viewer"] = viewer
+    first = [seen("staff"), seen("viewer")]
+    ProgramFactory(title="PKN II Angkatan II", year=2025)
+    after = seen("viewer")
+
+    assert first == [(["PKN II Angkatan I"], True), (["PKN II Angkatan I"], False)]
+    assert (sorted(after[0]), after[1]) == (["PKN II Angkatan I", "PKN II Angkatan II"], False)
+
+
+def test_an_enrolment_status_change_shows_on_the_overview_and_dashboard(staff_client):
+    enrolment = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
+    dashboard = reverse("programs:detail", args=[enrolment.program.pk])
+    before = (figure(staff_client, "passed"), "1 passed" in staff_client.get(dashboard).content.decode())
+
+    enrolment.status = EnrolmentStatus.PASSED
+    enrolment.save()
+
+    after = (figure(staff_client, "passed"), "1 passed" in staff_client.get(dashboard).content.decode())
+    assert (before, after) == (("0", False), ("1", True))
