@@ -1,12 +1,14 @@
-"""Page timings and query plans at the national data size, run by bench/run.py; prints one JSON line.
+"""Page timings and query plans, run by bench/run.py with the Banten cohort alone and at the national data
+size; prints one JSON line.
 
     DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=... python bench/pages.py [rounds]
 
 In-process with Django's test Client (no network): each main page against /bench/baseline/, a view with
 the same login check that renders the same base template and nothing else, requested alternately, the
-ratio of the medians. The overview is measured warm (its aggregates cached, as after the first view) and
-cold (the cache cleared before each request). Then every query the pages and the filtered admin changelists
-run is EXPLAINed: a Seq Scan on participants_enrolment, a per-row query or a full-table count is a finding.
+ratio of the medians. Every page is measured warm (its fragments cached, as after the first view since the
+last change of the data) and cold (the page cache cleared before each request). Then every query the pages
+and the filtered admin changelists run is EXPLAINed: a Seq Scan on participants_enrolment, a per-row query
+or a full-table count is a finding.
 """
 
 import json
@@ -25,7 +27,7 @@ import django  # noqa: E402 (the path and settings come first)
 django.setup()
 
 from django.contrib.auth.models import Group, User  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -87,9 +89,11 @@ def timed_get(client, url):
 
 
 def measure(staff_client, admin_client, pages, rounds):
+    """Warm: as a viewer finds a page after anyone has seen it since the last change (its cached fragments
+    in the "pages" cache). Cold: that cache emptied before each request, as after every change of the data."""
     baseline = reverse("bench-baseline")
     client_for = {name: admin_client if name.startswith("admin") else staff_client for name in pages}
-    for name, url in pages.items():  # warm-up: imports, template loading, connections, the overview's cache
+    for name, url in pages.items():  # warm-up: imports, template loading, connections, the page cache
         timed_get(client_for[name], url)
         timed_get(client_for[name], url)
     times = {name: [] for name in pages}
@@ -98,12 +102,13 @@ def measure(staff_client, admin_client, pages, rounds):
         for name, url in pages.items():
             base.append(timed_get(staff_client, baseline))
             times[name].append(timed_get(client_for[name], url))
-    cold = []
+    cold = {name: [] for name in pages}
     cold_base = []
-    for _ in range(max(rounds // 3, 3)):
-        cache.clear()
-        cold.append(timed_get(staff_client, pages["overview"]))
-        cold_base.append(timed_get(staff_client, baseline))
+    for _ in range(max(rounds // 2, 3)):
+        for name, url in pages.items():
+            cold_base.append(timed_get(staff_client, baseline))
+            caches["pages"].clear()
+            cold[name].append(timed_get(client_for[name], url))
     return times, base, cold, cold_base
 
 
@@ -133,8 +138,7 @@ def plans(staff_client, admin_client, pages, program):
         }
     )
     results = {}
-    cache.clear()
-    captured(staff_client, pages["overview"])  # fills the cache; the warm overview is checked below
+    caches["pages"].clear()  # every page's queries when it is computed: the cold request
     for name, (client, url) in checked.items():
         statements = captured(client, url)
         seq_scans = []
@@ -177,7 +181,7 @@ def main():
                 "sizes": sizes,
                 "times": times,
                 "baseline": base,
-                "overview_cold": cold,
+                "cold": cold,
                 "baseline_cold": cold_base,
                 "plans": found,
                 "enrolments": Enrolment.objects.count(),

@@ -21,7 +21,7 @@ def snapshot():
     rows = {}
     for label in ("programs", "participants", "auth"):
         for model in apps.get_app_config(label).get_models():
-            if model._meta.model_name == "permission":
+            if model._meta.model_name in ("permission", "dataversion"):  # not backed up: not data
                 continue
             # Users and groups are restored by natural key (username, name), not by id.
             fields = [
