@@ -329,10 +329,12 @@ participant or attendance table are findings.
 The admin's big changelists (participants/admin.py, programs/admin.py) use
 `trainingtracker.pagination.EstimatedCountPaginator`: one query that counts at most 20,000 rows of the list in
 its own order (`-pk`, so PostgreSQL walks the primary key index and stops) and reads pg_class.reltuples for
-the unfiltered list; `show_full_result_count = False`. Expected scans, not defects of an index: a search
-(`?q=`) is `icontains` over names (no trigram index: pg_trgm is not installed), and a filter on the program's
-year matches a tenth of the table, for which PostgreSQL rightly prefers one hash join over the whole table to
-ten thousand index probes (the page itself, 100 rows in primary key order, uses the index).
+the unfiltered list (not counted at all when the estimate says 40,000 rows or more);
+`show_full_result_count = False`; pages of 25 rows, rendered by `trainingtracker.admin_lists` (the HTML of
+Django's changelist, worked out once per column instead of once per cell). Expected scans, not defects of an
+index: a search (`?q=`) is `icontains` over names (no trigram index: pg_trgm is not installed), and a filter
+on the program's year matches a tenth of the table, for which PostgreSQL rightly prefers one hash join over
+the whole table to ten thousand index probes (the page itself, 25 rows in primary key order, uses the index).
 
 Where the time goes when cold (profiled with cProfile, not measured by this run): the SQL of every page is
 bounded and a small share of its time; most of it is template rendering in Python (the charts, the filter

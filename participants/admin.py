@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -11,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from trainingtracker.pagination import EstimatedCountPaginator
+from trainingtracker.admin_lists import BigListAdminMixin, PlainActionForm
 
 from . import imports
 from .access import get_visible_participant
@@ -69,6 +68,9 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+STAGE_LABELS = dict(ChangeProjectStage.choices)
 
 
 class EnrolmentInlineFormSet(forms.BaseInlineFormSet):
@@ -197,7 +199,7 @@ def export_subject_data(modeladmin, request, queryset):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(ExportActionsMixin, SimpleHistoryAdmin):
+class ParticipantAdmin(BigListAdminMixin, ExportActionsMixin, SimpleHistoryAdmin):
     list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
     list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
     search_fields = ["name", "nip", "institution__name", "email"]
@@ -205,8 +207,6 @@ class ParticipantAdmin(ExportActionsMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["institution"]
     inlines = [EnrolmentOfParticipantInline]
     actions = [export_csv, export_xlsx, export_pdf, export_subject_data]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
     def get_inlines(self, request, obj):
         return [EnrolmentOfParticipantInline, AppointmentInline]
@@ -249,7 +249,7 @@ class ParticipantAdmin(ExportActionsMixin, SimpleHistoryAdmin):
         )
 
 
-class EnrolmentActionForm(ActionForm):
+class EnrolmentActionForm(PlainActionForm):
     status = forms.ChoiceField(
         label=_("new status"), choices=[("", "---------"), *EnrolmentStatus.choices], required=False
     )
@@ -387,7 +387,7 @@ class CertificateInline(ReadOnlyInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ExportActionsMixin, SimpleHistoryAdmin):
+class EnrolmentAdmin(BigListAdminMixin, ExportActionsMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage", "is_demo"]
     list_filter = ["status", "program__program_type", "program__year", "participant__is_demo"]
     search_fields = [
@@ -408,8 +408,6 @@ class EnrolmentAdmin(ExportActionsMixin, SimpleHistoryAdmin):
         export_pdf,
     ]
     inlines = [EvaluationScoreInline, GraduationDecisionInline, CertificateInline]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def selected_exporter(self, request, queryset, note):
@@ -442,7 +440,8 @@ class EnrolmentAdmin(ExportActionsMixin, SimpleHistoryAdmin):
     @admin.display(description=_("change project stage"))
     def stage(self, obj):
         project = getattr(obj, "change_project", None)
-        return project.get_stage_display() if project else "—"
+        # The label straight from the choices: get_stage_display() hashes every label, a row at a time.
+        return str(STAGE_LABELS.get(project.stage, project.stage)) if project else "—"
 
     @admin.display(description=_("demo data"), boolean=True)
     def is_demo(self, obj):
@@ -483,7 +482,7 @@ def advance_stage(modeladmin, request, queryset):
 
 
 @admin.register(ChangeProject)
-class ChangeProjectAdmin(SimpleHistoryAdmin):
+class ChangeProjectAdmin(BigListAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "participant_name",
@@ -504,8 +503,6 @@ class ChangeProjectAdmin(SimpleHistoryAdmin):
         return [MilestoneInline, SeminarInline]
 
     actions = [advance_stage]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def get_queryset(self, request):
@@ -529,14 +526,12 @@ class ChangeProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(BigListAdminMixin, SimpleHistoryAdmin):
     list_display = ["activity", "change_project", "horizon", "planned_start", "planned_end", "done_on"]
     list_filter = ["horizon", "change_project__stage"]
     search_fields = ["activity", "change_project__title", "change_project__enrolment__participant__name"]
     list_select_related = ["change_project"]
     autocomplete_fields = ["change_project"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
@@ -631,7 +626,7 @@ class AttendanceCorrectionInline(ReadOnlyInline):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class AttendanceAdmin(ReadOnlyAdminMixin, BigListAdminMixin, SimpleHistoryAdmin):
     """Read-only: attendance is recorded and corrected (with a reason) on the session's attendance page."""
 
     list_display = ["session", "participant_name", "status", "reason", "recorded_at", "recorded_by"]
@@ -646,8 +641,6 @@ class AttendanceAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["session", "enrolment"]
     date_hierarchy = "session__date"
     inlines = [AttendanceCorrectionInline]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     @admin.display(description=_("participant"), ordering="enrolment__participant__name")
@@ -656,7 +649,7 @@ class AttendanceAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AttendanceCorrection)
-class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, BigListAdminMixin, SimpleHistoryAdmin):
     list_display = ["attendance", "previous_status", "status", "why", "corrected_by", "corrected_at"]
     list_filter = ["status", "previous_status"]
     search_fields = ["attendance__enrolment__participant__name", "why"]
@@ -666,8 +659,6 @@ class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         "corrected_by",
     ]
     autocomplete_fields = ["attendance"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
@@ -689,7 +680,7 @@ class SeminarInline(admin.TabularInline):
 
 
 @admin.register(Seminar)
-class SeminarAdmin(admin.ModelAdmin):
+class SeminarAdmin(BigListAdminMixin, admin.ModelAdmin):
     list_display = [
         "change_project",
         "participant_name",
@@ -711,8 +702,6 @@ class SeminarAdmin(admin.ModelAdmin):
     autocomplete_fields = ["change_project", "examiners"]
     date_hierarchy = "date"
     inlines = [SeminarScoreInline]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def get_queryset(self, request):
@@ -728,15 +717,13 @@ class SeminarAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationScore)
-class EvaluationScoreAdmin(SimpleHistoryAdmin):
+class EvaluationScoreAdmin(BigListAdminMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "program", "component", "score", "entered_by", "updated_at"]
     list_filter = ["component__program_type", "component", "enrolment__program__year"]
     search_fields = ["enrolment__participant__name", "enrolment__participant__nip", "component__name"]
     list_select_related = ["enrolment__participant", "enrolment__program", "component", "entered_by"]
     autocomplete_fields = ["enrolment", "component"]
     readonly_fields = ["entered_by", "updated_at"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def save_model(self, request, obj, form, change):
@@ -767,7 +754,7 @@ class GraduationDecisionForm(forms.ModelForm):
 
 
 @admin.register(GraduationDecision)
-class GraduationDecisionAdmin(SimpleHistoryAdmin):
+class GraduationDecisionAdmin(BigListAdminMixin, SimpleHistoryAdmin):
     """Append-only: a new decision is added (it becomes the current one); earlier ones stay as they were."""
 
     form = GraduationDecisionForm
@@ -786,8 +773,6 @@ class GraduationDecisionAdmin(SimpleHistoryAdmin):
     list_select_related = ["enrolment__participant", "enrolment__program", "decided_by"]
     autocomplete_fields = ["enrolment"]
     date_hierarchy = "decided_at"
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def get_fields(self, request, obj=None):
@@ -837,7 +822,7 @@ class CertificateCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["organiser"]
 
 
-class CertificateActionForm(ActionForm):
+class CertificateActionForm(PlainActionForm):
     reason = forms.CharField(label=_("reason"), max_length=255, required=False)
 
 
@@ -878,7 +863,7 @@ def reissue_certificates(modeladmin, request, queryset):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(SimpleHistoryAdmin):
+class CertificateAdmin(BigListAdminMixin, SimpleHistoryAdmin):
     """Issued through the services (gap-free numbers); here they are read, revoked or reissued."""
 
     list_display = [
@@ -901,8 +886,6 @@ class CertificateAdmin(SimpleHistoryAdmin):
     date_hierarchy = "issued_on"
     action_form = CertificateActionForm
     actions = [revoke_certificates, reissue_certificates]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
     exclude = ["token"]
 
@@ -936,20 +919,18 @@ class AppointmentInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(BigListAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "position", "position_level", "institution", "appointed_on"]
     list_filter = ["position_level", "participant__is_demo"]
     search_fields = ["participant__name", "participant__nip", "position", "institution__name"]
     list_select_related = ["participant", "institution"]
     autocomplete_fields = ["participant", "institution"]
     date_hierarchy = "appointed_on"
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExportLogAdmin(ReadOnlyAdminMixin, BigListAdminMixin, admin.ModelAdmin):
     """Who exported which participant data, when and with which filters. Read-only: it is a record."""
 
     list_display = ["created_at", "user", "dataset", "format", "origin", "row_count", "filters"]
@@ -958,8 +939,6 @@ class ExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["user"]
     readonly_fields = ["created_at", "user", "dataset", "format", "origin", "filters", "row_count"]
     fields = readonly_fields
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
@@ -986,7 +965,7 @@ PREVIEW_ROWS_SHOWN = 1000
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(BigListAdminMixin, admin.ModelAdmin):
     """The record of participant imports, and the upload, preview and confirmation pages."""
 
     list_display = [
@@ -1020,8 +999,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "problems",
     ]
     fields = readonly_fields
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
     change_list_template = "admin/participants/importbatch/change_list.html"
 

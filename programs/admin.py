@@ -3,7 +3,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from trainingtracker.pagination import EstimatedCountPaginator
+from trainingtracker.admin_lists import BigListAdminMixin
 
 from .models import (
     Agenda,
@@ -89,7 +89,7 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(BigListAdminMixin, admin.ModelAdmin):
     list_display = [
         "date",
         "start_time",
@@ -107,8 +107,6 @@ class SessionAdmin(admin.ModelAdmin):
     list_select_related = ["program", "agenda", "subject", "facilitator"]
     autocomplete_fields = ["program", "agenda", "subject", "facilitator"]
     date_hierarchy = "date"
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
     fields = [
         "program",
@@ -134,25 +132,21 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(BigListAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "province", "parent", "is_demo"]
     list_filter = ["kind", "province", "is_demo"]
     search_fields = ["name", "short_name"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(BigListAdminMixin, admin.ModelAdmin):
     list_display = ["full_name", "position", "institution", "is_demo"]
     list_filter = ["is_demo", "institution__kind"]
     search_fields = ["name", "position", "institution__name"]
     list_select_related = ["institution"]
     autocomplete_fields = ["institution"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
     @admin.display(description=_("name"), ordering="name")
     def full_name(self, obj):

@@ -195,14 +195,34 @@ def test_estimated_count_paginator_counts_a_small_list_exactly_in_one_query():
     connection.vendor != "postgresql", reason="the bounded count and the estimate are PostgreSQL's"
 )
 def test_estimated_count_paginator_reads_no_more_rows_than_its_bound_on_postgresql():
-    EnrolmentFactory.create_batch(2)
+    enrolments = EnrolmentFactory.create_batch(2)
     queryset = Enrolment.objects.order_by("-pk")
 
     with CaptureQueriesContext(connection) as queries:
         count = EstimatedCountPaginator(queryset, 100).count
+        filtered = EstimatedCountPaginator(queryset.filter(program=enrolments[0].program), 100).count
 
-    assert count == 2
-    sql = queries.captured_queries[0]["sql"]
-    assert sql.startswith("SELECT (SELECT COUNT(*) FROM (SELECT")
-    assert "LIMIT 20000) AS bounded)" in sql
-    assert "pg_class" in sql
+    assert (count, filtered) == (2, 1)
+    unfiltered_sql, filtered_sql = (query["sql"] for query in queries.captured_queries)
+    assert unfiltered_sql.startswith("SELECT CASE WHEN (SELECT reltuples::bigint FROM pg_class")
+    assert filtered_sql.startswith("SELECT (SELECT COUNT(*) FROM (SELECT")
+    assert all("LIMIT 20000) AS bounded)" in sql for sql in (unfiltered_sql, filtered_sql))
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the row estimate is PostgreSQL's")
+def test_estimated_count_paginator_takes_a_big_estimate_without_counting_on_postgresql():
+    enrolments = EnrolmentFactory.create_batch(2)
+    queryset = Enrolment.objects.order_by("-pk")
+    with connection.cursor() as cursor:  # as autovacuum would record it for a table of 50,000 rows
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = 50000 WHERE oid = %s::regclass", [Enrolment._meta.db_table]
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        unfiltered = EstimatedCountPaginator(queryset, 100).count
+        filtered = EstimatedCountPaginator(queryset.filter(program=enrolments[0].program), 100).count
+
+    # The unfiltered list is not counted (2 rows would say 2); a filtered one still is, exactly.
+    assert (unfiltered, filtered) == (50000, 1)
+    assert len(queries) == 2

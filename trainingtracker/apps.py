@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.contrib.auth.signals import user_logged_in
 
 
@@ -12,3 +13,10 @@ class TrainingTrackerConfig(AppConfig):
         from .middleware import stamp_session_start
 
         user_logged_in.connect(stamp_session_start, dispatch_uid="trainingtracker.stamp_session_start")
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the project's admin site (trainingtracker.admin_site.AdminSite)."""
+
+    default = False  # INSTALLED_APPS names it; the app trainingtracker keeps TrainingTrackerConfig
+    default_site = "trainingtracker.admin_site.AdminSite"
