@@ -3,9 +3,9 @@ size; prints one JSON line.
 
     DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=... python bench/pages.py [rounds]
 
-In-process with Django's test Client (no network): each main page against /bench/baseline/, a view with
-the same login check that renders the same base template and nothing else, requested alternately, the
-ratio of the medians. Every page is measured warm (its fragments cached, as after the first view since the
+In-process with Django's test Client (no network): each main page against a view with the same login check
+that renders the same base template and nothing else (/bench/baseline/ for the staff pages, base.html;
+/bench/admin-baseline/ for the admin's, admin/base_site.html), requested alternately, the ratio of the medians. Every page is measured warm (its fragments cached, as after the first view since the
 last change of the data) and cold (the page cache cleared before each request). Then every query the pages
 and the filtered admin changelists run is EXPLAINed: a Seq Scan on participants_enrolment, a per-row query
 or a full-table count is a finding.
@@ -90,25 +90,35 @@ def timed_get(client, url):
 
 def measure(staff_client, admin_client, pages, rounds):
     """Warm: as a viewer finds a page after anyone has seen it since the last change (its cached fragments
-    in the "pages" cache). Cold: that cache emptied before each request, as after every change of the data."""
-    baseline = reverse("bench-baseline")
-    client_for = {name: admin_client if name.startswith("admin") else staff_client for name in pages}
+    in the "pages" cache). Cold: that cache emptied before each request, as after every change of the data.
+    Each request of a page follows one of its baseline: the staff pages' or the admin's."""
+    staff_baseline, admin_baseline = reverse("bench-baseline"), reverse("bench-admin-baseline")
+
+    def reference(name):
+        if name.startswith("admin"):
+            return "admin", admin_client, admin_baseline
+        return "staff", staff_client, staff_baseline
+
     for name, url in pages.items():  # warm-up: imports, template loading, connections, the page cache
-        timed_get(client_for[name], url)
-        timed_get(client_for[name], url)
+        kind, client, baseline = reference(name)
+        for _ in range(2):
+            timed_get(client, baseline)
+            timed_get(client, url)
     times = {name: [] for name in pages}
-    base = []
+    cold = {name: [] for name in pages}
+    base = {"staff": [], "admin": []}
+    cold_base = {"staff": [], "admin": []}
     for _ in range(rounds):
         for name, url in pages.items():
-            base.append(timed_get(staff_client, baseline))
-            times[name].append(timed_get(client_for[name], url))
-    cold = {name: [] for name in pages}
-    cold_base = []
+            kind, client, baseline = reference(name)
+            base[kind].append(timed_get(client, baseline))
+            times[name].append(timed_get(client, url))
     for _ in range(max(rounds // 2, 3)):
         for name, url in pages.items():
-            cold_base.append(timed_get(staff_client, baseline))
+            kind, client, baseline = reference(name)
+            cold_base[kind].append(timed_get(client, baseline))
             caches["pages"].clear()
-            cold[name].append(timed_get(client_for[name], url))
+            cold[name].append(timed_get(client, url))
     return times, base, cold, cold_base
 
 

@@ -239,23 +239,29 @@ def ms(values):
 
 def write_scale_report(pages, small, load):
     """Appends the national-scale section (pages, query plans, load test) to docs/benchmarks.md."""
-    baseline = statistics.median(pages["baseline"])
-    cold_baseline = statistics.median(pages["baseline_cold"])
+
+    def ratio(run, name, cold=False):
+        kind = "admin" if name.startswith("admin") else "staff"
+        times = run["cold" if cold else "times"][name]
+        return statistics.median(times) / statistics.median(
+            run["baseline_cold" if cold else "baseline"][kind]
+        )
+
+    baseline = {kind: statistics.median(values) for kind, values in pages["baseline"].items()}
+    cold_baseline = {kind: statistics.median(values) for kind, values in pages["baseline_cold"].items()}
     rows = []
     missed = []
     for name, times in pages["times"].items():
-        ratio = statistics.median(times) / baseline
-        cold = statistics.median(pages["cold"][name]) / cold_baseline
+        warm = ratio(pages, name)
         target = PAGE_TARGETS.get(name, 2)
-        ok = ratio <= target
+        ok = warm <= target
         if not ok:
             missed.append(name)
-        small_ratio = statistics.median(small["times"][name]) / statistics.median(small["baseline"])
-        small_cold = statistics.median(small["cold"][name]) / statistics.median(small["baseline_cold"])
         rows.append(
-            f"| {name} | `{pages['pages'][name]}` | {ms(times)} | **{ratio:.2f}x** | at most {target}x | "
-            f"{'met' if ok else '**not met**'} | {ms(pages['cold'][name])}, {cold:.2f}x | "
-            f"{ms(small['times'][name])}, {small_ratio:.2f}x | {ms(small['cold'][name])}, {small_cold:.2f}x |"
+            f"| {name} | `{pages['pages'][name]}` | {ms(times)} | **{warm:.2f}x** | at most {target}x | "
+            f"{'met' if ok else '**not met**'} | {ms(pages['cold'][name])}, {ratio(pages, name, True):.2f}x | "
+            f"{ms(small['times'][name])}, {ratio(small, name):.2f}x | "
+            f"{ms(small['cold'][name])}, {ratio(small, name, True):.2f}x |"
         )
     plans = []
     seq_total = 0
@@ -295,8 +301,11 @@ settings plus the URL `/bench/baseline/`, a view with the same login check that 
 bench/urls.py, not in production). A staff user (group Staf) for the staff pages, a superuser for the admin.
 The typical program (median size, {pages["sizes"]["program"]} enrolments), a participant with two enrolments,
 the typical institution ({pages["sizes"]["institution"]} enrolments). {pages["rounds"]} rounds; in each, every page
-once, each after one request of the baseline; ratio = median of the page / median of the baseline
-({baseline * 1000:.1f} ms warm, {cold_baseline * 1000:.1f} ms in the cold rounds).
+once, each after one request of its baseline; ratio = median of the page / median of its baseline: for the
+staff pages `/bench/baseline/`, the staff pages' login and permission check rendering base.html
+({baseline["staff"] * 1000:.1f} ms; {cold_baseline["staff"] * 1000:.1f} ms in the cold rounds), for the admin's
+changelist `/bench/admin-baseline/`, the admin's own check (`admin.site.admin_view`) rendering
+admin/base_site.html with the admin's context ({baseline["admin"] * 1000:.1f} ms; {cold_baseline["admin"] * 1000:.1f} ms).
 
 Warm: the page's fragments come from the page cache (programs/stats.py), as for every view after the first
 since the data last changed; the key carries the data version (one counter read by primary key, moved by every
@@ -366,7 +375,7 @@ read, write errors and timeouts). The dashboard's rate is {dashboard_ratio:.2f} 
         report.write(section)
     log(
         "pages: "
-        + ", ".join(f"{n} {statistics.median(t) / baseline:.2f}x" for n, t in pages["times"].items())
+        + ", ".join(f"{n} {ratio(pages, n):.2f}x" for n in pages["times"])
         + f"; {seq_total} enrolment seq scans; load {load['mix']['rps']:.1f} req/s, "
         f"p99 {load['mix']['p99_us'] / 1000:.0f} ms, {errors} errors; dashboard/baseline {dashboard_ratio:.2f}"
     )

@@ -1,6 +1,8 @@
 """The project's URLs plus the benchmark's trivial page (bench/settings.py; not in production)."""
 
+from django.contrib import admin
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import path
 
 from participants.access import staff_view
@@ -13,4 +15,15 @@ def baseline(request):
     return render(request, "bench/baseline.html")
 
 
-urlpatterns = [path("bench/baseline/", baseline, name="bench-baseline"), *project_urlpatterns]
+def admin_baseline(request):
+    """The reference of the admin's pages: the admin's login check and base template, nothing else."""
+    return TemplateResponse(
+        request, "admin/base_site.html", {**admin.site.each_context(request), "title": "Baseline"}
+    )
+
+
+urlpatterns = [
+    path("bench/baseline/", baseline, name="bench-baseline"),
+    path("bench/admin-baseline/", admin.site.admin_view(admin_baseline), name="bench-admin-baseline"),
+    *project_urlpatterns,
+]

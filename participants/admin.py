@@ -1,15 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from programs.models import Program
 from trainingtracker.admin_lists import BigListAdminMixin, PlainActionForm
 
 from . import imports
@@ -386,10 +389,75 @@ class CertificateInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ProgramYearFilter(admin.SimpleListFilter):
+    """The program's year, applied as the list of that year's program ids: PostgreSQL then reads the
+    enrolments through their program index instead of joining the whole table to the programs (issue 7).
+    A year that is not a number is refused as Django refuses any bad filter value (the list with ?e=1)."""
+
+    title = _("year")
+    parameter_name = "program__year"
+
+    def lookups(self, request, model_admin):
+        years = Program.objects.order_by("year").values_list("year", flat=True).distinct()
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            year = int(self.value())
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset.filter(
+            program_id__in=list(Program.objects.filter(year=year).values_list("pk", flat=True))
+        )
+
+
+# A word matching more participants than this, or shorter than a trigram, is searched as Django does.
+SEARCH_ID_LIMIT = 5_000
+
+
+def enrolment_search(queryset, search_term):
+    """Django's admin search over the participant's name, NIP and institution and the program's title (each
+    word in one of them; a quoted phrase is one word), read through indexes: the participants and programs a
+    word matches are looked up first (trigram indexes on PostgreSQL, participants/migrations/0009), then the
+    enrolments by their participant and program indexes: two queries a word. A word of one or two letters,
+    or one matching more than SEARCH_ID_LIMIT participants, joins the tables in the list's query as Django's
+    own search does (a list of ids that long costs more to send and plan than the join)."""
+    for word in smart_split(search_term):
+        if word.startswith(('"', "'")) and word[0] == word[-1]:
+            word = unescape_string_literal(word)
+        if not word:
+            continue
+        joined = (
+            Q(participant__name__icontains=word)
+            | Q(participant__nip__icontains=word)
+            | Q(participant__institution__name__icontains=word)
+            | Q(program__title__icontains=word)
+        )
+        if len(word) < 3:
+            queryset = queryset.filter(joined)
+            continue
+        found = Participant.objects.order_by().values_list("pk", flat=True)
+        participants = list(
+            found.filter(name__icontains=word)
+            .union(found.filter(nip__icontains=word), found.filter(institution__name__icontains=word))
+            .order_by()[: SEARCH_ID_LIMIT + 1]  # order_by(): the model's ordering names an unselected column
+        )
+        if len(participants) > SEARCH_ID_LIMIT:
+            queryset = queryset.filter(joined)
+            continue
+        programs = list(Program.objects.filter(title__icontains=word).values_list("pk", flat=True))
+        if not participants and not programs:
+            return queryset.none()
+        queryset = queryset.filter(Q(participant_id__in=participants) | Q(program_id__in=programs))
+    return queryset
+
+
 @admin.register(Enrolment)
 class EnrolmentAdmin(BigListAdminMixin, ExportActionsMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage", "is_demo"]
-    list_filter = ["status", "program__program_type", "program__year", "participant__is_demo"]
+    list_filter = ["status", "program__program_type", ProgramYearFilter, "participant__is_demo"]
     search_fields = [
         "participant__name",
         "participant__nip",
@@ -409,6 +477,9 @@ class EnrolmentAdmin(BigListAdminMixin, ExportActionsMixin, SimpleHistoryAdmin):
     ]
     inlines = [EvaluationScoreInline, GraduationDecisionInline, CertificateInline]
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
+
+    def get_search_results(self, request, queryset, search_term):
+        return enrolment_search(queryset, search_term), False
 
     def selected_exporter(self, request, queryset, note):
         return EnrolmentsExporter(

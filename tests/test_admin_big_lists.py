@@ -285,3 +285,41 @@ def test_fast_rows_match_django_for_every_kind_of_column(rf, admin_user, links, 
 
     assert len(django) == (2 if "status" in query else 3)
     assert fast == django
+
+
+def test_enrolment_search_matches_each_word_in_one_field_as_django_did(admin_client):
+    from programs.models import Institution as InstitutionModel
+
+    dinas = InstitutionModel.objects.create(name="Dinas Kesehatan Kota Serang", kind="city")
+    program = ProgramFactory(title="PKN Tingkat II Angkatan XV", capacity=10)
+    other = ProgramFactory(title="PKA Angkatan III", capacity=10)
+    budi = EnrolmentFactory(
+        program=program, participant=ParticipantFactory(name="Budi Hidayat", nip="198609262015051001")
+    )
+    siti = EnrolmentFactory(program=other, participant=ParticipantFactory(name="Siti Rahma", institution=dinas))
+    ani = EnrolmentFactory(program=other, participant=ParticipantFactory(name="Ani Hidayati"))
+
+    def found(term):
+        response = admin_client.get(changelist_url(Enrolment), {"q": term})
+        return sorted(e.pk for e in response.context["cl"].result_list)
+
+    assert found("hidayat") == sorted([budi.pk, ani.pk])  # any case, part of a word
+    assert found("201505") == [budi.pk]  # part of the NIP
+    assert found('"kesehatan kota"') == [siti.pk]  # a quoted phrase, in the institution's name
+    assert found("XV") == [budi.pk]  # two letters: the program's title
+    assert found("hidayat angkatan iii") == [ani.pk]  # every word, each in one field
+    assert found("tidak-ada") == []
+    assert found("hidayat tidak-ada") == []
+
+
+def test_enrolment_year_filter_lists_that_years_programs_and_refuses_a_bad_year(admin_client):
+    recent = EnrolmentFactory(program=ProgramFactory(year=2025))
+    EnrolmentFactory(program=ProgramFactory(year=2024))
+
+    listed = admin_client.get(changelist_url(Enrolment), {"program__year": "2025"})
+    bad = admin_client.get(changelist_url(Enrolment), {"program__year": "dua ribu"})
+
+    assert [e.pk for e in listed.context["cl"].result_list] == [recent.pk]
+    choices = re.findall(r'<a href="\?program__year=(\d+)">(\d+)</a>', listed.content.decode())
+    assert choices == [("2024", "2024"), ("2025", "2025")]
+    assert (bad.status_code, bad["Location"]) == (302, changelist_url(Enrolment) + "?e=1")

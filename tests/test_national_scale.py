@@ -226,3 +226,12 @@ def test_estimated_count_paginator_takes_a_big_estimate_without_counting_on_post
     # The unfiltered list is not counted (2 rows would say 2); a filtered one still is, exactly.
     assert (unfiltered, filtered) == (50000, 1)
     assert len(queries) == 2
+
+
+@pytest.mark.django_db
+def test_estimated_count_paginator_counts_a_filter_that_can_match_nothing_as_zero():
+    EnrolmentFactory()
+
+    paginator = EstimatedCountPaginator(Enrolment.objects.filter(pk__in=[]).order_by("-pk"), 25)
+
+    assert (paginator.count, list(paginator.get_page(1))) == (0, [])

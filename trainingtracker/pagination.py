@@ -1,3 +1,4 @@
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -27,7 +28,10 @@ class EstimatedCountPaginator(Paginator):
         if connection.vendor != "postgresql":
             return super().count
         bounded = queryset.values("pk")[:EXACT_BELOW]
-        sql, params = bounded.query.sql_with_params()
+        try:
+            sql, params = bounded.query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing, such as an empty list of ids
+            return 0
         estimate_sql = "(SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass)"
         table = queryset.model._meta.db_table
         unfiltered = not queryset.query.where
