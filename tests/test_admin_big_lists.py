@@ -296,7 +296,9 @@ def test_enrolment_search_matches_each_word_in_one_field_as_django_did(admin_cli
     budi = EnrolmentFactory(
         program=program, participant=ParticipantFactory(name="Budi Hidayat", nip="198609262015051001")
     )
-    siti = EnrolmentFactory(program=other, participant=ParticipantFactory(name="Siti Rahma", institution=dinas))
+    siti = EnrolmentFactory(
+        program=other, participant=ParticipantFactory(name="Siti Rahma", institution=dinas)
+    )
     ani = EnrolmentFactory(program=other, participant=ParticipantFactory(name="Ani Hidayati"))
 
     def found(term):
