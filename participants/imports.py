@@ -807,7 +807,7 @@ def write_preview(preview, *, user=None):
         default_user=user,
         default_date=now,
     )
-    bump_data_version()  # bulk queries send no signals; last, so the counter's row is locked until the commit
+    bump_data_version()  # bulk queries send no signals
 
 
 # The stored batch --------------------------------------------------------------------------------------

@@ -3,20 +3,28 @@
 Counting 100,000 enrolments by year, type and institution, or rendering a program's charts and lifecycle
 panel, costs tens of milliseconds; the pages keep such results in the "pages" cache (settings.CACHES),
 under a key made of what they depend on (the viewer's scope and permissions, the language, the date) and of
-the data version: the counter of programs.DataVersion, read once a request by primary key.
+the data version, read once a request.
 
-The counter goes up with every save and delete of a model of the programs and participants apps, m2m links
-included (signals connected in ProgramsConfig.ready), inside the writing transaction: a reader sees the new
-version exactly when it sees the new data, and a rolled-back change moves nothing. Bulk writes send no
-signals: the code that makes them (imports, attendance and seminar scores, the demo and national data
-generators) calls bump_data_version() once, as its last write, so the row is locked only until the commit.
-A QuerySet.update() elsewhere or raw SQL shows when the entry expires (the cache's TIMEOUT, ten minutes).
+The version goes up with every save and delete of a model of the programs and participants apps, m2m links
+included (signals connected in ProgramsConfig.ready). Bulk writes send no signals: the code that makes them
+(imports, attendance and seminar scores, the demo and national data generators) calls bump_data_version()
+itself. A QuerySet.update() elsewhere or raw SQL shows when the entry expires (the cache's TIMEOUT, ten
+minutes).
+
+On PostgreSQL the version is a sequence, moved by nextval(), which never waits for a lock: a counter row
+updated inside each writing transaction would be locked until its commit, and two transactions that also
+lock a program's row for its seats (Enrolment.save) in the other order would deadlock. A sequence moves at
+once, before the change is committed, so a reader may compute a fragment from the old data under the new
+version; the version therefore moves once more after the commit (transaction.on_commit), and the fragment
+cached in between is never read again. On SQLite, which lets one writer at a time hold the whole database,
+the version is the counter of programs.DataVersion, updated inside the writing transaction.
 """
 
 import hashlib
 
 from django.apps import apps
 from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count, F, Q
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -34,22 +42,48 @@ def tracked_models(include_auto_created=False):
                 yield model
 
 
-def bump_data_version(**_signal):
-    """Count one change of the data. Connected to post_save, post_delete and m2m_changed (apps.py)."""
-    from .models import DataVersion
+SEQUENCE = "programs_data_version"  # created by programs/migrations/0008 on PostgreSQL
 
-    if not DataVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
-        DataVersion.objects.get_or_create(pk=1, defaults={"counter": 1})  # after the tables were flushed
+
+def _next_value(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [SEQUENCE])
+
+
+def bump_data_version(using=DEFAULT_DB_ALIAS, **_signal):
+    """Count one change of the data. Connected to post_save, post_delete and m2m_changed (apps.py)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        from .models import DataVersion
+
+        if not DataVersion.objects.using(using).filter(pk=1).update(counter=F("counter") + 1):
+            DataVersion.objects.using(using).get_or_create(pk=1, defaults={"counter": 1})  # after a flush
+        return
+    _next_value(connection)
+    after_commit = _AFTER_COMMIT.setdefault(using, lambda: _next_value(connections[using]))
+    if connection.in_atomic_block and not any(
+        callback is after_commit for _savepoints, callback, _robust in connection.run_on_commit
+    ):
+        transaction.on_commit(after_commit, using=using, robust=True)  # the change is kept anyway
+
+
+_AFTER_COMMIT = {}  # one callback a database, so that a transaction registers it once
 
 
 def data_version(request=None):
-    """The counter (see above), read once a request."""
+    """The version (see above), read once a request."""
     known = getattr(request, "_data_version", None)
     if known is not None:
         return known
-    from .models import DataVersion
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT last_value FROM "{SEQUENCE}"')  # noqa: S608 (a constant name)
+            version = cursor.fetchone()[0]
+    else:
+        from .models import DataVersion
 
-    version = DataVersion.objects.filter(pk=1).values_list("counter", flat=True).first() or 0
+        version = DataVersion.objects.filter(pk=1).values_list("counter", flat=True).first() or 0
     if request is not None:
         request._data_version = version
     return version

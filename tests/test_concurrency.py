@@ -5,6 +5,7 @@ database connection. The program ends exactly full, nobody is stored twice, ever
 import datetime
 import re
 import threading
+import time
 
 import pytest
 from django.contrib.auth.models import User
@@ -228,3 +229,29 @@ def test_imports_and_enrolments_racing_for_one_program_fill_it_without_duplicate
         batch_nips = [line.split(",")[0] for line in bytes(batch.content).decode().splitlines()[1:]]
         enrolled = Enrolment.objects.filter(program=program, participant__nip__in=batch_nips)
         assert enrolled.count() == len(batch_nips)
+
+
+def test_a_long_transaction_that_changed_data_does_not_deadlock_a_concurrent_enrolment():
+    """The data version (programs/stats.py) must not be a lock: A changes a participant, then enrols into a
+    program whose seat lock B takes first and holds while its own change moves the version."""
+    program = ProgramFactory(capacity=5)
+    first, second = ParticipantFactory.create_batch(2)
+    a_changed = threading.Event()
+
+    def a():
+        with transaction.atomic():
+            first.name = "Peserta A"
+            first.save()  # moves the data version inside this transaction
+            a_changed.set()
+            time.sleep(0.5)  # B takes the program's row lock meanwhile
+            Enrolment.objects.create(participant=first, program=program, status=EnrolmentStatus.ACTIVE)
+        return "enrolled"
+
+    def b():
+        a_changed.wait(10)
+        with transaction.atomic():
+            Enrolment.objects.create(participant=second, program=program, status=EnrolmentStatus.ACTIVE)
+        return "enrolled"
+
+    assert race([a, b]) == ["enrolled", "enrolled"]
+    assert program.seats_taken() == 2

@@ -166,3 +166,21 @@ def test_an_enrolment_status_change_shows_on_the_overview_and_dashboard(staff_cl
 
     after = (figure(staff_client, "passed"), "1 passed" in staff_client.get(dashboard).content.decode())
     assert (before, after) == (("0", False), ("1", True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_version_moves_again_after_the_commit():
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps the version in a row updated inside the transaction")
+    participant = ParticipantFactory()
+    before = data_version()
+    with transaction.atomic():
+        participant.name = "Nama Baru"
+        participant.save()
+        participant.save()  # a second change in the same transaction: one more move now, none after
+        inside = data_version()
+    after = data_version()
+
+    assert (inside - before, after - inside) == (2, 1)
