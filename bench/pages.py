@@ -17,6 +17,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -133,6 +134,17 @@ def captured(client, url):
 FULL_COUNT = re.compile(r'^SELECT COUNT\(\*\) AS "__count" FROM "(\w+)"\s*$')
 
 
+def rare_name():
+    """The query string of a search for the full name that the fewest participants share."""
+    name = (
+        Participant.objects.values("name")
+        .annotate(n=Count("pk"))
+        .order_by("n", "name")
+        .values_list("name")[:1]
+    )
+    return urlencode({"q": f'"{name[0][0]}"'})
+
+
 def plans(staff_client, admin_client, pages, program):
     changelist = pages["admin enrolment changelist"]
     checked = {
@@ -145,6 +157,7 @@ def plans(staff_client, admin_client, pages, program):
             "admin enrolments, one program": (admin_client, f"{changelist}?program__id__exact={program}"),
             "admin enrolments, one year": (admin_client, f"{changelist}?program__year=2021"),
             "admin enrolments, search by name": (admin_client, f"{changelist}?q=Hidayat"),
+            "admin enrolments, search by a rare name": (admin_client, f"{changelist}?{rare_name()}"),
         }
     )
     results = {}

@@ -340,10 +340,14 @@ The admin's big changelists (participants/admin.py, programs/admin.py) use
 its own order (`-pk`, so PostgreSQL walks the primary key index and stops) and reads pg_class.reltuples for
 the unfiltered list (not counted at all when the estimate says 40,000 rows or more);
 `show_full_result_count = False`; pages of 25 rows, rendered by `trainingtracker.admin_lists` (the HTML of
-Django's changelist, worked out once per column instead of once per cell). Expected scans, not defects of an
-index: a search (`?q=`) is `icontains` over names (no trigram index: pg_trgm is not installed), and a filter
-on the program's year matches a tenth of the table, for which PostgreSQL rightly prefers one hash join over
-the whole table to ten thousand index probes (the page itself, 25 rows in primary key order, uses the index).
+Django's changelist, worked out once per column instead of once per cell). The year filter is applied as the
+list of that year's program ids and the search (`?q=`) looks the words up first in the participants (trigram
+indexes of pg_trgm on the name and the NIP) and the programs, then reads the enrolments by their participant
+and program indexes (participants/admin.py, `enrolment_search`). The overview's scans are its aggregates over
+every enrolment, computed once per data version and scope and then read from the page cache. A word shared by
+thousands of participants (the synthetic names repeat: "Hidayat" is in about one enrolment in twenty) is read
+by PostgreSQL through the whole table, which at that share costs it less than thousands of index probes; a rarer
+word ("search by a rare name") goes through the indexes.
 
 Where the time goes when cold (profiled with cProfile, not measured by this run): the SQL of every page is
 bounded and a small share of its time; most of it is template rendering in Python (the charts, the filter
