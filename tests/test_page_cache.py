@@ -184,3 +184,35 @@ def test_on_postgresql_the_version_moves_again_after_the_commit():
     after = data_version()
 
     assert (inside - before, after - inside) == (2, 1)
+
+
+CACHED_TEMPLATES = [
+    "programs/_overview_body.html",
+    "programs/_program_summary.html",
+    "programs/_program_people.html",
+    "programs/_program_table.html",
+    "programs/_program_list_body.html",
+    "participants/_participant_body.html",
+    "participants/_institution_body.html",
+]
+
+
+@pytest.mark.parametrize("name", CACHED_TEMPLATES)
+def test_cached_fragments_show_nothing_of_one_viewer_that_their_key_does_not_carry(name):
+    """A cached fragment is served to everyone whose key matches: the viewer's scope and the permissions the
+    view puts in the key. What is the viewer's alone (CSRF token, user, messages, permissions read in the
+    template) must stay out of it and its includes."""
+    from django.template import loader
+
+    seen, todo, sources = set(), [name], []
+    while todo:
+        template = todo.pop()
+        if template in seen:
+            continue
+        seen.add(template)
+        source = loader.get_template(template).template.source
+        sources.append((template, source))
+        todo += re.findall(r'{%\s*include\s+"([^"]+)"', source)
+
+    personal = re.compile(r"csrf_token|\buser\.|{{\s*user\b|\bperms\.|\bmessages\b|request\.user|request\.session")
+    assert [(template, personal.findall(source)) for template, source in sources if personal.search(source)] == []
