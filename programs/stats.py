@@ -120,14 +120,35 @@ def cached_html(request, name, vary, render):
 
 
 def overview_figures(enrolments):
-    """Everything the overview counts, as plain data (cacheable): figures and chart rows."""
+    """Everything the overview counts, as plain data (cacheable): figures and chart rows.
+
+    Two scans of the enrolments: one grouped by year and program type, one grouped by the participant's
+    institution, from which the figures, the kinds and the top institutions are summed (a participant has one
+    institution, so the distinct participants of the institutions add up to those of all enrolments).
+    """
     passed = ["passed", "passed_deferred"]
-    figures = enrolments.aggregate(
-        participants=Count("participant", distinct=True),
-        passed=Count("pk", filter=Q(status__in=passed)),
-        institutions=Count("participant__institution", distinct=True),
-        demo=Count("pk", filter=Q(participant__is_demo=True)),
+    per_institution = list(
+        enrolments.values_list(
+            "participant__institution", "participant__institution__kind", "participant__institution__name"
+        )
+        .annotate(
+            n=Count("pk"),
+            participants=Count("participant", distinct=True),
+            passed=Count("pk", filter=Q(status__in=passed)),
+            demo=Count("pk", filter=Q(participant__is_demo=True)),
+        )
+        .order_by()
     )
+    figures = {
+        "participants": sum(row[4] for row in per_institution),
+        "passed": sum(row[5] for row in per_institution),
+        "institutions": sum(1 for row in per_institution if row[0] is not None),
+        "demo": sum(row[6] for row in per_institution),
+    }
+    kinds, names = {}, {}
+    for _pk, kind, name, n, *_counts in per_institution:
+        kinds[kind] = kinds.get(kind, 0) + n
+        names[name] = names.get(name, 0) + n
     return {
         "figures": figures,
         "per_year": list(
@@ -135,12 +156,8 @@ def overview_figures(enrolments):
             .annotate(n=Count("pk"))
             .order_by()
         ),
-        "by_kind": list(
-            enrolments.values_list("participant__institution__kind").annotate(n=Count("pk")).order_by("-n")
-        ),
-        "top": list(
-            enrolments.values_list("participant__institution__name")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "participant__institution__name")[:10]
-        ),
+        "by_kind": sorted(kinds.items(), key=lambda item: (-item[1], item[0] or "")),
+        "top": sorted(
+            ((name, n) for name, n in names.items() if name is not None), key=lambda item: (-item[1], item[0])
+        )[:10],
     }
