@@ -25,7 +25,7 @@ import hashlib
 from django.apps import apps
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -122,28 +122,29 @@ def cached_html(request, name, vary, render):
 def overview_figures(enrolments):
     """Everything the overview counts, as plain data (cacheable): figures and chart rows.
 
-    Two scans of the enrolments: one grouped by year and program type, one grouped by the participant's
-    institution, from which the figures, the kinds and the top institutions are summed (a participant has one
-    institution, so the distinct participants of the institutions add up to those of all enrolments).
+    Three queries: the distinct participants; the enrolments grouped by year and program type; and grouped
+    by the participant's institution, from which the other figures, the kinds and the top institutions are
+    summed (counting distinct participants in that grouping too would make PostgreSQL sort every row).
     """
     passed = ["passed", "passed_deferred"]
     per_institution = list(
-        enrolments.values_list(
-            "participant__institution", "participant__institution__kind", "participant__institution__name"
-        )
+        # Grouped by the id alone, which PostgreSQL's statistics know to have a few thousand values: one hash
+        # table, where grouping by the name too made it expect a group a row and sort them all on disk.
+        enrolments.values_list("participant__institution")
         .annotate(
+            kind=Max("participant__institution__kind"),
+            name=Max("participant__institution__name"),
             n=Count("pk"),
-            participants=Count("participant", distinct=True),
             passed=Count("pk", filter=Q(status__in=passed)),
             demo=Count("pk", filter=Q(participant__is_demo=True)),
         )
         .order_by()
     )
     figures = {
-        "participants": sum(row[4] for row in per_institution),
-        "passed": sum(row[5] for row in per_institution),
-        "institutions": sum(1 for row in per_institution if row[0] is not None),
-        "demo": sum(row[6] for row in per_institution),
+        **enrolments.aggregate(participants=Count("participant", distinct=True)),
+        "passed": sum(row[4] for row in per_institution),
+        "institutions": len(per_institution),
+        "demo": sum(row[5] for row in per_institution),
     }
     kinds, names = {}, {}
     for _pk, kind, name, n, *_counts in per_institution:
@@ -156,8 +157,6 @@ def overview_figures(enrolments):
             .annotate(n=Count("pk"))
             .order_by()
         ),
-        "by_kind": sorted(kinds.items(), key=lambda item: (-item[1], item[0] or "")),
-        "top": sorted(
-            ((name, n) for name, n in names.items() if name is not None), key=lambda item: (-item[1], item[0])
-        )[:10],
+        "by_kind": sorted(kinds.items(), key=lambda item: (-item[1], item[0])),
+        "top": sorted(names.items(), key=lambda item: (-item[1], item[0]))[:10],
     }
