@@ -148,10 +148,11 @@ def test_dashboard_partial_renders_the_panel(settings):
     assert reverse("lifecycle:certificate_register", args=[program.pk]) in html
 
 
-# program type with its rules, schedule totals, phase (2), enrolments with attendance, projects with progress, seminar
-# counts, recent seminars with their scores and aspects (3), overdue milestones and their count (2), best
-# participants, certificate counts, appointment counts, and the user's permissions (2).
-PROGRAM_PANEL_QUERIES = 17
+# program type with its rules, schedule totals, phase (2), enrolments with attendance, results and change
+# projects (the best participants among them), the projects' milestones (progress and the overdue ones), seminar
+# counts, recent seminars with their scores and aspects (3), certificate counts, appointment counts, and the
+# user's permissions (2).
+PROGRAM_PANEL_QUERIES = 14
 
 
 def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_queries):
