@@ -227,7 +227,7 @@ PINNED = {
     "overview": 12,
     "program list": 10,
     "program dashboard": 19,
-    "participant page": 16,
+    "participant page": 15,
     "institution page": 10,
     "admin enrolment changelist": 6,
 }

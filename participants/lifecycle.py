@@ -16,6 +16,7 @@ from .models import (
     EvaluationComponent,
     EvaluationScore,
     GraduationDecision,
+    Milestone,
     add_months,
     rules_of,
 )
@@ -60,17 +61,28 @@ def appointment_counts(enrolments=None, *, today=None):
     return {"alumni": alumni, "within": list(within.items())}
 
 
-def participant_panel(participant, user, *, today=None):
+def participant_panel(participant, user, *, today=None, with_projects=False):
     """Everything the participant page shows about the lifecycle, for the partial
     participants/lifecycle/_participant_panel.html (context variable `lifecycle`).
 
     The caller has checked that the user may see the participant. Seven queries, whatever the number of
     enrolments, scores, decisions or appointments (plus the user's permissions when not yet cached).
+    with_projects: the enrolments (each block's "enrolment") also carry their change projects with mentor,
+    coach, milestones and examiners, for the rest of the participant page (two queries more).
     """
     today = today or timezone.localdate()
+    enrolments = scope_enrolments(Enrolment.objects.filter(participant=participant), user)
+    if with_projects:
+        enrolments = enrolments.select_related(
+            "change_project__mentor", "change_project__coach"
+        ).prefetch_related(
+            Prefetch(
+                "change_project__milestones", queryset=Milestone.objects.order_by("order", "planned_start")
+            ),
+            "change_project__examiners",
+        )
     enrolments = list(
-        scope_enrolments(Enrolment.objects.filter(participant=participant), user)
-        .with_attendance()
+        enrolments.with_attendance()
         .with_results()
         .select_related("program__program_type__rules", "program__organiser")
         .prefetch_related(
