@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -175,3 +176,32 @@ def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_que
     html = count()
 
     assert html.count("/participants/") >= 5
+
+
+# The loop _dashboard_panel.html had before programs.lifecycle.project_rows drew the rows.
+PROJECT_ROWS_TEMPLATE = """{% for project in lifecycle.projects %}
+                <tr>
+                  <td><a href="{% url 'participants:detail' project.enrolment.participant_id %}" title="{{ project.title }}">{{ project.enrolment.participant.full_name }}</a></td>
+                  <td>{{ project.stage_number }}. {{ project.get_stage_display }}</td>
+                  <td class="text-end">{% if project.progress is not None %}{{ project.progress }}% ({{ project.milestones_done }}/{{ project.milestones_total }}){% else %}—{% endif %}</td>
+                  <td class="text-end">{% if project.milestones_overdue %}<span class="badge text-bg-danger">{{ project.milestones_overdue }}</span>{% else %}0{% endif %}</td>
+                </tr>
+                {% endfor %}"""  # noqa: E501
+
+
+def test_project_rows_are_the_template_loop_they_replace():
+    program = cohort()
+    overdue = add_participant(program, attended=1, absent=0, final=80, name='Siti "Sri" <Rahayu> & Co')
+    overdue.change_project.title = 'Aplikasi <e-Absensi> & "SIAP"'
+    overdue.change_project.save()
+    MilestoneFactory(change_project=overdue.change_project, planned_start=START, done_on=START)
+    bare = ChangeProjectFactory(enrolment=EnrolmentFactory(program=program), stage="design")
+
+    panel = program_panel(program, persona("administrator"), today=AFTER)
+
+    assert {project.pk for project in panel["projects"]} == {overdue.change_project.pk, bare.pk}
+    assert str(panel["project_rows"]) == Template(PROJECT_ROWS_TEMPLATE).render(Context({"lifecycle": panel}))
+    assert "50% (1/2)" in panel["project_rows"]
+    assert '<span class="badge text-bg-danger">1</span>' in panel["project_rows"]
+    assert '<td class="text-end">—</td>' in panel["project_rows"]
+    assert "Siti &quot;Sri&quot; &lt;Rahayu&gt; &amp; Co" in panel["project_rows"]
