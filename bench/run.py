@@ -226,7 +226,7 @@ PAGE_TARGETS = {"overview": 3}  # every other page: 2
 PINNED = {
     "overview": 12,
     "program list": 10,
-    "program dashboard": 19,
+    "program dashboard": 18,
     "participant page": 15,
     "institution page": 10,
     "admin enrolment changelist": 6,

@@ -34,7 +34,19 @@ def appointment_counts(enrolments=None, *, today=None):
     """
     today = today or timezone.localdate()
     enrolments = Enrolment.objects.all() if enrolments is None else enrolments
-    first_appointment = (
+    rows = (
+        enrolments.filter(status=EnrolmentStatus.PASSED)
+        .order_by()
+        .annotate(appointed_on=first_appointment_on())
+        .values_list("program__end_date", "appointed_on")
+    )
+    return count_appointments(rows, today=today)
+
+
+def first_appointment_on():
+    """For an enrolment queryset: the date of the participant's first appointment to the program type's
+    target position level on or after the program's end date (appointment_counts)."""
+    return Subquery(
         Appointment.objects.filter(
             participant=OuterRef("participant"),
             position_level=OuterRef("program__program_type__rules__target_position_level"),
@@ -44,12 +56,10 @@ def appointment_counts(enrolments=None, *, today=None):
         .order_by("appointed_on")
         .values("appointed_on")[:1]
     )
-    rows = (
-        enrolments.filter(status=EnrolmentStatus.PASSED)
-        .order_by()
-        .annotate(appointed_on=Subquery(first_appointment))
-        .values_list("program__end_date", "appointed_on")
-    )
+
+
+def count_appointments(rows, *, today):
+    """appointment_counts() from the alumni's (program end date, first appointment date or None) pairs."""
     alumni, within = 0, dict.fromkeys(APPOINTMENT_WINDOWS, 0)
     for end_date, appointed_on in rows:
         alumni += 1

@@ -7,14 +7,14 @@ shows it; participants still never import from here.
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from participants.access import scope_by_enrolment, scope_enrolments
-from participants.lifecycle import appointment_counts
+from participants.lifecycle import count_appointments, first_appointment_on
 from participants.models import (
     SEAT_STATUSES,
     Certificate,
@@ -133,6 +133,9 @@ def program_panel(program, user, *, today=None):
         scope_enrolments(Enrolment.objects.filter(program=program), user)
         .with_attendance()
         .with_results()
+        .annotate(  # for the alumni appointments: passed enrolments only
+            appointed_on=Case(When(status=EnrolmentStatus.PASSED, then=first_appointment_on()))
+        )
         .select_related("participant__institution", "change_project")
         .order_by("participant__name", "pk")
     )
@@ -214,7 +217,6 @@ def program_panel(program, user, *, today=None):
         .order_by("-date", "-pk")[:RECENT_ROWS]
     )
 
-    scoped_enrolments = scope_enrolments(Enrolment.objects.filter(program=program), user)
     certificates = scope_by_enrolment(Certificate.objects.filter(enrolment__program=program), user).aggregate(
         valid=Count("pk", filter=Q(revoked_at=None)), revoked=Count("pk", filter=~Q(revoked_at=None))
     )
@@ -238,7 +240,10 @@ def program_panel(program, user, *, today=None):
         "best_participants": best,
         "certificates": certificates,
         "enrolments": enrolments,
-        "appointments": appointment_counts(scoped_enrolments, today=today),
+        "appointments": count_appointments(
+            [(program.end_date, e.appointed_on) for e in enrolments if e.status == EnrolmentStatus.PASSED],
+            today=today,
+        ),
         "target_level": rules.get_target_position_level_display(),
         "can_enter_attendance": user.has_perm("participants.change_attendance"),
         "can_view_certificates": user.has_perm("participants.view_certificate"),

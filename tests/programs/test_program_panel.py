@@ -10,6 +10,7 @@ from django.urls import reverse
 from participants.models import (
     AttendanceStatus,
     EnrolmentStatus,
+    ProgramTypeRules,
     SeminarAspect,
     SeminarDecision,
     SeminarKind,
@@ -149,11 +150,11 @@ def test_dashboard_partial_renders_the_panel(settings):
     assert reverse("lifecycle:certificate_register", args=[program.pk]) in html
 
 
-# program type with its rules, schedule totals, phase (2), enrolments with attendance, results and change
-# projects (the best participants among them), the projects' milestones (progress and the overdue ones), seminar
-# counts, recent seminars with their scores and aspects (3), certificate counts, appointment counts, and the
-# user's permissions (2).
-PROGRAM_PANEL_QUERIES = 14
+# program type with its rules, schedule totals, phase (2), enrolments with attendance, results, change projects
+# and first appointments (the best participants and the alumni counts among them), the projects' milestones
+# (progress and the overdue ones), seminar counts, recent seminars with their scores and aspects (3),
+# certificate counts, and the user's permissions (2).
+PROGRAM_PANEL_QUERIES = 13
 
 
 def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_queries):
@@ -205,3 +206,15 @@ def test_project_rows_are_the_template_loop_they_replace():
     assert '<span class="badge text-bg-danger">1</span>' in panel["project_rows"]
     assert '<td class="text-end">—</td>' in panel["project_rows"]
     assert "Siti &quot;Sri&quot; &lt;Rahayu&gt; &amp; Co" in panel["project_rows"]
+
+
+def test_program_panel_without_rules_for_the_program_type_still_lists_everyone():
+    program = cohort()
+    enrolment = add_participant(program, attended=1, absent=0, final=80)
+    ProgramTypeRules.objects.filter(program_type=program.program_type).delete()
+
+    panel = program_panel(program, persona("administrator"), today=AFTER)
+
+    assert panel["outcomes"] == [("passed", "Passed", 1)]
+    assert panel["best_participants"] == [enrolment]
+    assert panel["appointments"] == {"alumni": 1, "within": [(6, 0), (12, 0), (24, 0)]}
