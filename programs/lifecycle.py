@@ -95,7 +95,8 @@ def project_rows(projects):
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
 
 
-def _has_project(enrolment):
+def has_change_project(enrolment):
+    """Whether the enrolment has a change project, for enrolments that select_related it."""
     try:
         enrolment.change_project  # noqa: B018 (selected with the enrolment: no query)
     except ChangeProject.DoesNotExist:
@@ -168,7 +169,7 @@ def program_panel(program, user, *, today=None):
     )[:BEST_PARTICIPANTS]
 
     projects = sorted(
-        (e.change_project for e in enrolments if _has_project(e)),
+        (e.change_project for e in enrolments if has_change_project(e)),
         key=lambda project: (name_rank[project.enrolment_id], project.pk),
     )
     # The projects' milestones in one query: progress per project, and the overdue ones.

@@ -26,7 +26,7 @@ from participants.models import (
 
 from .charts import hbar_chart, stacked_columns
 from .filters import ProgramFilter
-from .lifecycle import _has_project, program_panel
+from .lifecycle import has_change_project, program_panel
 from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
 from .stats import cached, cached_html, overview_figures, scope_key
 
@@ -156,7 +156,7 @@ def program_summary(program, user, today, flags):
             enrolment.participant.is_demo,
             enrolment.participant.institution.kind,
             enrolment.participant.institution.province,
-            enrolment.change_project.stage if _has_project(enrolment) else None,
+            enrolment.change_project.stage if has_change_project(enrolment) else None,
         )
         for enrolment in lifecycle.pop("enrolments")
     ]
