@@ -226,8 +226,8 @@ PAGE_TARGETS = {"overview": 3}  # every other page: 2
 PINNED = {
     "overview": 11,
     "program list": 10,
-    "program dashboard": 23,
-    "participant page": 16,
+    "program dashboard": 18,
+    "participant page": 15,
     "institution page": 10,
     "admin enrolment changelist": 6,
 }

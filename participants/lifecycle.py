@@ -16,6 +16,7 @@ from .models import (
     EvaluationComponent,
     EvaluationScore,
     GraduationDecision,
+    Milestone,
     add_months,
     rules_of,
 )
@@ -33,7 +34,19 @@ def appointment_counts(enrolments=None, *, today=None):
     """
     today = today or timezone.localdate()
     enrolments = Enrolment.objects.all() if enrolments is None else enrolments
-    first_appointment = (
+    rows = (
+        enrolments.filter(status=EnrolmentStatus.PASSED)
+        .order_by()
+        .annotate(appointed_on=first_appointment_on())
+        .values_list("program__end_date", "appointed_on")
+    )
+    return count_appointments(rows, today=today)
+
+
+def first_appointment_on():
+    """For an enrolment queryset: the date of the participant's first appointment to the program type's
+    target position level on or after the program's end date (appointment_counts)."""
+    return Subquery(
         Appointment.objects.filter(
             participant=OuterRef("participant"),
             position_level=OuterRef("program__program_type__rules__target_position_level"),
@@ -43,12 +56,10 @@ def appointment_counts(enrolments=None, *, today=None):
         .order_by("appointed_on")
         .values("appointed_on")[:1]
     )
-    rows = (
-        enrolments.filter(status=EnrolmentStatus.PASSED)
-        .order_by()
-        .annotate(appointed_on=Subquery(first_appointment))
-        .values_list("program__end_date", "appointed_on")
-    )
+
+
+def count_appointments(rows, *, today):
+    """appointment_counts() from the alumni's (program end date, first appointment date or None) pairs."""
     alumni, within = 0, dict.fromkeys(APPOINTMENT_WINDOWS, 0)
     for end_date, appointed_on in rows:
         alumni += 1
@@ -60,17 +71,28 @@ def appointment_counts(enrolments=None, *, today=None):
     return {"alumni": alumni, "within": list(within.items())}
 
 
-def participant_panel(participant, user, *, today=None):
+def participant_panel(participant, user, *, today=None, with_projects=False):
     """Everything the participant page shows about the lifecycle, for the partial
     participants/lifecycle/_participant_panel.html (context variable `lifecycle`).
 
     The caller has checked that the user may see the participant. Seven queries, whatever the number of
     enrolments, scores, decisions or appointments (plus the user's permissions when not yet cached).
+    with_projects: the enrolments (each block's "enrolment") also carry their change projects with mentor,
+    coach, milestones and examiners, for the rest of the participant page (two queries more).
     """
     today = today or timezone.localdate()
+    enrolments = scope_enrolments(Enrolment.objects.filter(participant=participant), user)
+    if with_projects:
+        enrolments = enrolments.select_related(
+            "change_project__mentor", "change_project__coach"
+        ).prefetch_related(
+            Prefetch(
+                "change_project__milestones", queryset=Milestone.objects.order_by("order", "planned_start")
+            ),
+            "change_project__examiners",
+        )
     enrolments = list(
-        scope_enrolments(Enrolment.objects.filter(participant=participant), user)
-        .with_attendance()
+        enrolments.with_attendance()
         .with_results()
         .select_related("program__program_type__rules", "program__organiser")
         .prefetch_related(

@@ -1,7 +1,7 @@
 """Staff pages for participants and institutions. Every read goes through participants.access."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -21,7 +21,7 @@ from .access import (
     staff_view,
 )
 from .lifecycle import participant_panel
-from .models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Milestone, Participant, PersonalDataAccessKind
+from .models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Participant, PersonalDataAccessKind
 from .privacy import log_access
 
 PAGE_SIZE = 25
@@ -52,18 +52,10 @@ def participant_detail(request, pk):
 
 
 def participant_context(participant, user, show_personal, today):
-    enrolments = list(
-        participant.enrolments.select_related(
-            "program__program_type", "program__organiser", "change_project__mentor", "change_project__coach"
-        )
-        .prefetch_related(
-            Prefetch(
-                "change_project__milestones", queryset=Milestone.objects.order_by("order", "planned_start")
-            ),
-            "change_project__examiners",
-        )
-        .order_by("-program__start_date")
-    )
+    # The page's enrolments are the panel's (the caller checked that the user may see the participant, so
+    # the user's scope holds all of them): one query for both, with the change projects.
+    lifecycle = participant_panel(participant, user, today=today, with_projects=True)
+    enrolments = [block["enrolment"] for block in lifecycle["enrolments"]]
     for enrolment in enrolments:
         project = getattr(enrolment, "change_project", None)
         enrolment.project = project
@@ -74,7 +66,7 @@ def participant_context(participant, user, show_personal, today):
         "show_personal": show_personal,
         "enrolments": enrolments,
         "today": today,
-        "lifecycle": participant_panel(participant, user, today=today),
+        "lifecycle": lifecycle,
     }
 
 

@@ -7,11 +7,14 @@ shows it; participants still never import from here.
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from participants.access import scope_by_enrolment, scope_enrolments
-from participants.lifecycle import appointment_counts
+from participants.lifecycle import count_appointments, first_appointment_on
 from participants.models import (
     SEAT_STATUSES,
     Certificate,
@@ -66,6 +69,41 @@ def current_phase(program, *, today):
     return phase
 
 
+def project_rows(projects):
+    """The rows of the dashboard's table of projects (_dashboard_panel.html), built here rather than by a
+    template loop: a program has up to its capacity of projects, and a cold dashboard draws them all."""
+    rows = []
+    for project in projects:
+        participant = project.enrolment.participant
+        if project.progress is not None:
+            progress = f"{project.progress}% ({project.milestones_done}/{project.milestones_total})"
+        else:
+            progress = "—"
+        if project.milestones_overdue:
+            overdue = f'<span class="badge text-bg-danger">{project.milestones_overdue}</span>'
+        else:
+            overdue = "0"
+        rows.append(
+            "\n                <tr>\n"
+            f'                  <td><a href="{escape(reverse("participants:detail", args=[participant.pk]))}" '
+            f'title="{escape(project.title)}">{escape(participant.full_name)}</a></td>\n'
+            f"                  <td>{project.stage_number}. {escape(project.get_stage_display())}</td>\n"
+            f'                  <td class="text-end">{progress}</td>\n'
+            f'                  <td class="text-end">{overdue}</td>\n'
+            "                </tr>\n                "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
+
+
+def has_change_project(enrolment):
+    """Whether the enrolment has a change project, for enrolments that select_related it."""
+    try:
+        enrolment.change_project  # noqa: B018 (selected with the enrolment: no query)
+    except ChangeProject.DoesNotExist:
+        return False
+    return True
+
+
 def program_panel(program, user, *, today=None):
     """Everything the program dashboard shows about the lifecycle, for the partial
     programs/lifecycle/_dashboard_panel.html (context variable `lifecycle`).
@@ -90,10 +128,16 @@ def program_panel(program, user, *, today=None):
     )
     schedule.update(total_jp=curriculum.total_jp, minutes_per_jp=curriculum.minutes_per_jp)
 
+    # One query for the enrolments in scope with everything the panel and the dashboard's charts read:
+    # attendance, results, the participant, the institution and the change project.
     enrolments = list(
         scope_enrolments(Enrolment.objects.filter(program=program), user)
         .with_attendance()
-        .select_related("participant")
+        .with_results()
+        .annotate(  # for the alumni appointments: passed enrolments only
+            appointed_on=Case(When(status=EnrolmentStatus.PASSED, then=first_appointment_on()))
+        )
+        .select_related("participant__institution", "change_project")
         .order_by("participant__name", "pk")
     )
     minimum = rules.minimum_attendance
@@ -113,13 +157,36 @@ def program_panel(program, user, *, today=None):
     overall_rate = attendance_percent(
         sum(e.attendance_attended for e in recorded), sum(e.attendance_recorded for e in recorded)
     )
+    # The database's order by name (its collation), then pk: positions stand in for it when sorting here.
+    position = {enrolment.pk: index for index, enrolment in enumerate(enrolments)}
+    name_rank, rank, previous = {}, -1, None
+    for enrolment in enrolments:
+        if rank < 0 or enrolment.participant.name != previous:
+            rank, previous = rank + 1, enrolment.participant.name
+        name_rank[enrolment.pk] = rank
+    best = sorted(
+        (e for e in enrolments if e.final_score is not None), key=lambda e: (-e.final_score, position[e.pk])
+    )[:BEST_PARTICIPANTS]
 
-    projects = list(
-        scope_by_enrolment(ChangeProject.objects.filter(enrolment__program=program), user)
-        .with_progress(today)
-        .select_related("enrolment__participant")
-        .order_by("enrolment__participant__name", "pk")
+    projects = sorted(
+        (e.change_project for e in enrolments if has_change_project(e)),
+        key=lambda project: (name_rank[project.enrolment_id], project.pk),
     )
+    # The projects' milestones in one query: progress per project, and the overdue ones.
+    by_project = {project.pk: project for project in projects}
+    for project in projects:
+        project.milestones_total = project.milestones_done = project.milestones_overdue = 0
+    overdue = []
+    for milestone in Milestone.objects.filter(change_project__in=list(by_project)).order_by():
+        project = by_project[milestone.change_project_id]
+        milestone.change_project = project
+        project.milestones_total += 1
+        if milestone.done_on is not None:
+            project.milestones_done += 1
+        elif milestone.planned_end is not None and milestone.planned_end < today:
+            project.milestones_overdue += 1
+            overdue.append(milestone)
+    overdue.sort(key=lambda milestone: (milestone.planned_end, milestone.pk))
     stage_counts = {}
     for project in projects:
         stage_counts[project.stage] = stage_counts.get(project.stage, 0) + 1
@@ -151,20 +218,6 @@ def program_panel(program, user, *, today=None):
         .order_by("-date", "-pk")[:RECENT_ROWS]
     )
 
-    overdue = scope_by_enrolment(
-        Milestone.objects.overdue(today).filter(change_project__enrolment__program=program),
-        user,
-        "change_project__enrolment",
-    )
-    overdue_rows = list(
-        overdue.select_related("change_project__enrolment__participant").order_by("planned_end", "pk")[
-            :RECENT_ROWS
-        ]
-    )
-    overdue_count = overdue.count()
-
-    scoped_enrolments = scope_enrolments(Enrolment.objects.filter(program=program), user)
-    best = list(scoped_enrolments.with_results().select_related("participant").best(BEST_PARTICIPANTS))
     certificates = scope_by_enrolment(Certificate.objects.filter(enrolment__program=program), user).aggregate(
         valid=Count("pk", filter=Q(revoked_at=None)), revoked=Count("pk", filter=~Q(revoked_at=None))
     )
@@ -180,13 +233,18 @@ def program_panel(program, user, *, today=None):
         "outcomes": outcomes,
         "stages": stages,
         "projects": projects,
+        "project_rows": project_rows(projects),
         "seminars": seminar_table,
         "recent_seminars": recent_seminars,
-        "overdue_milestones": overdue_rows,
-        "overdue_count": overdue_count,
+        "overdue_milestones": overdue[:RECENT_ROWS],
+        "overdue_count": len(overdue),
         "best_participants": best,
         "certificates": certificates,
-        "appointments": appointment_counts(scoped_enrolments, today=today),
+        "enrolments": enrolments,
+        "appointments": count_appointments(
+            [(program.end_date, e.appointed_on) for e in enrolments if e.status == EnrolmentStatus.PASSED],
+            today=today,
+        ),
         "target_level": rules.get_target_position_level_display(),
         "can_enter_attendance": user.has_perm("participants.change_attendance"),
         "can_view_certificates": user.has_perm("participants.view_certificate"),

@@ -26,7 +26,7 @@ from participants.models import (
 
 from .charts import hbar_chart, stacked_columns
 from .filters import ProgramFilter
-from .lifecycle import program_panel
+from .lifecycle import has_change_project, program_panel
 from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
 from .stats import cached, cached_html, overview_figures, scope_key
 
@@ -145,18 +145,21 @@ def program_summary(program, user, today, flags):
     """The dashboard's parts that do not depend on the table's search, sort and page: rendered HTML."""
     seats_filled = program.enrolments.holding_seats().count()  # every seat, whoever may see whom
     enrolments = scope_enrolments(program.enrolments.all(), user)
-    # A program holds at most its capacity: the aggregates are computed from one bounded query.
-    rows = list(
-        enrolments.values_list(
-            "status",
-            "participant__gender",
-            "participant__rank",
-            "participant__is_demo",
-            "participant__institution__kind",
-            "participant__institution__province",
-            "change_project__stage",
+    # The lifecycle panel reads the enrolments in scope with their participants, institutions and change
+    # projects in one query (a program holds at most its capacity); the charts count the same rows.
+    lifecycle = program_panel(program, user, today=today)
+    rows = [
+        (
+            enrolment.status,
+            enrolment.participant.gender,
+            enrolment.participant.rank,
+            enrolment.participant.is_demo,
+            enrolment.participant.institution.kind,
+            enrolment.participant.institution.province,
+            enrolment.change_project.stage if has_change_project(enrolment) else None,
         )
-    )
+        for enrolment in lifecycle.pop("enrolments")
+    ]
     status_counts = Counter(row[0] for row in rows)
     stage_counts = Counter(row[6] for row in rows if row[6])
     charts = [
@@ -211,7 +214,7 @@ def program_summary(program, user, today, flags):
         "examiners": [role.person for role in roles if role.role == RoleKind.EXAMINER],
         "mentors": list(mentors),
         "passed": sum(status_counts[s] for s in PASSED),
-        "lifecycle": program_panel(program, user, today=today),
+        "lifecycle": lifecycle,
     }
     return {
         "top": render_to_string("programs/_program_summary.html", context),

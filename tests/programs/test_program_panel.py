@@ -3,12 +3,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from participants.models import (
     AttendanceStatus,
     EnrolmentStatus,
+    ProgramTypeRules,
     SeminarAspect,
     SeminarDecision,
     SeminarKind,
@@ -148,10 +150,11 @@ def test_dashboard_partial_renders_the_panel(settings):
     assert reverse("lifecycle:certificate_register", args=[program.pk]) in html
 
 
-# program type with its rules, schedule totals, phase (2), enrolments with attendance, projects with progress, seminar
-# counts, recent seminars with their scores and aspects (3), overdue milestones and their count (2), best
-# participants, certificate counts, appointment counts, and the user's permissions (2).
-PROGRAM_PANEL_QUERIES = 17
+# program type with its rules, schedule totals, phase (2), enrolments with attendance, results, change projects
+# and first appointments (the best participants and the alumni counts among them), the projects' milestones
+# (progress and the overdue ones), seminar counts, recent seminars with their scores and aspects (3),
+# certificate counts, and the user's permissions (2).
+PROGRAM_PANEL_QUERIES = 13
 
 
 def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_queries):
@@ -174,3 +177,44 @@ def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_que
     html = count()
 
     assert html.count("/participants/") >= 5
+
+
+# The loop _dashboard_panel.html had before programs.lifecycle.project_rows drew the rows.
+PROJECT_ROWS_TEMPLATE = """{% for project in lifecycle.projects %}
+                <tr>
+                  <td><a href="{% url 'participants:detail' project.enrolment.participant_id %}" title="{{ project.title }}">{{ project.enrolment.participant.full_name }}</a></td>
+                  <td>{{ project.stage_number }}. {{ project.get_stage_display }}</td>
+                  <td class="text-end">{% if project.progress is not None %}{{ project.progress }}% ({{ project.milestones_done }}/{{ project.milestones_total }}){% else %}—{% endif %}</td>
+                  <td class="text-end">{% if project.milestones_overdue %}<span class="badge text-bg-danger">{{ project.milestones_overdue }}</span>{% else %}0{% endif %}</td>
+                </tr>
+                {% endfor %}"""  # noqa: E501
+
+
+def test_project_rows_are_the_template_loop_they_replace():
+    program = cohort()
+    overdue = add_participant(program, attended=1, absent=0, final=80, name='Siti "Sri" <Rahayu> & Co')
+    overdue.change_project.title = 'Aplikasi <e-Absensi> & "SIAP"'
+    overdue.change_project.save()
+    MilestoneFactory(change_project=overdue.change_project, planned_start=START, done_on=START)
+    bare = ChangeProjectFactory(enrolment=EnrolmentFactory(program=program), stage="design")
+
+    panel = program_panel(program, persona("administrator"), today=AFTER)
+
+    assert {project.pk for project in panel["projects"]} == {overdue.change_project.pk, bare.pk}
+    assert str(panel["project_rows"]) == Template(PROJECT_ROWS_TEMPLATE).render(Context({"lifecycle": panel}))
+    assert "50% (1/2)" in panel["project_rows"]
+    assert '<span class="badge text-bg-danger">1</span>' in panel["project_rows"]
+    assert '<td class="text-end">—</td>' in panel["project_rows"]
+    assert "Siti &quot;Sri&quot; &lt;Rahayu&gt; &amp; Co" in panel["project_rows"]
+
+
+def test_program_panel_without_rules_for_the_program_type_still_lists_everyone():
+    program = cohort()
+    enrolment = add_participant(program, attended=1, absent=0, final=80)
+    ProgramTypeRules.objects.filter(program_type=program.program_type).delete()
+
+    panel = program_panel(program, persona("administrator"), today=AFTER)
+
+    assert panel["outcomes"] == [("passed", "Passed", 1)]
+    assert panel["best_participants"] == [enrolment]
+    assert panel["appointments"] == {"alumni": 1, "within": [(6, 0), (12, 0), (24, 0)]}

@@ -230,7 +230,7 @@ def test_program_dashboard_queries_do_not_grow_with_participants(staff_client):
 
     counts = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
 
-    assert counts == [23, 23]  # cache cold: 12 for the page, 11 for the lifecycle panel
+    assert counts == [18, 18]  # cache cold: 11 for the page, 7 for the lifecycle panel
     warm = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
     assert warm == [6, 6]  # session, user, groups' permissions, the program, the data version
 
