@@ -214,5 +214,9 @@ def test_cached_fragments_show_nothing_of_one_viewer_that_their_key_does_not_car
         sources.append((template, source))
         todo += re.findall(r'{%\s*include\s+"([^"]+)"', source)
 
-    personal = re.compile(r"csrf_token|\buser\.|{{\s*user\b|\bperms\.|\bmessages\b|request\.user|request\.session")
-    assert [(template, personal.findall(source)) for template, source in sources if personal.search(source)] == []
+    personal = re.compile(
+        r"csrf_token|\buser\.|{{\s*user\b|\bperms\.|\bmessages\b|request\.user|request\.session"
+    )
+    assert [
+        (template, personal.findall(source)) for template, source in sources if personal.search(source)
+    ] == []
