@@ -49,10 +49,13 @@ def csv_export():
 
 
 def copy_csv():
-    """COPY of the exporter's own query (sql_with_params of the same queryset) through psycopg."""
+    """COPY of the exporter's own query (sql_with_params of the same queryset) through psycopg, in the same
+    read transaction and settings as the export (participants.exports.reading: JIT off, the cost of a
+    random read), so that the ratio is the export's own work."""
     sql, params = EnrolmentsExporter(user=None).query().query.sql_with_params()
     size = 0
     with (
+        reading(),
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH CSV", params) as copy,
     ):
