@@ -110,13 +110,14 @@ def reading():
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
                 # DateStyle: COPY writes dates as csv.writer does. jit: compiling the export's query
                 # (a few subqueries per row) took 0.23 s of a 1.1 s export of 20,000 rows, for no gain.
-                cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL jit = off")
-                # The lifecycle columns are subqueries run once per row. With the default cost of a random
-                # read (4, a spinning disk's) PostgreSQL reads the small score, qualification and certificate
-                # tables whole for every row rather than through their indexes; 1.1 is the usual figure for
-                # SSDs and for tables in memory. Measured at 100,000 enrolments with the seeded lifecycle
-                # rows: the query ran in 1.3 s instead of 2.4 s.
-                cursor.execute("SET LOCAL random_page_cost = 1.1")
+                # random_page_cost: the lifecycle columns are subqueries run once per row; with the default
+                # cost of a random read (4, a spinning disk's) PostgreSQL reads the small score,
+                # qualification and certificate tables whole for every row rather than through their
+                # indexes. 1.1 is the usual figure for SSDs and for tables in memory. Measured at 100,000
+                # enrolments with the seeded lifecycle rows: the query ran in 1.3 s instead of 2.4 s.
+                cursor.execute(
+                    "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1"
+                )
         yield
 
 
