@@ -10,12 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.charts import stacked_columns, timeline
 from programs.models import Institution, InstitutionKind, ProgramType
-from programs.stats import cached_html, scope_key
+from programs.stats import cached_html
 
 from .access import (
     can_see_personal_data,
     get_visible_participant,
-    institution_scope,
     scope_enrolments,
     scope_institutions,
     staff_view,
@@ -41,7 +40,7 @@ def participant_detail(request, pk):
     body, body_cached = cached_html(
         request,
         "participant",
-        (participant.pk, scope_key(institution_scope(request.user)), show_personal, today),
+        (participant.pk, show_personal, today),
         lambda: render_to_string(
             "participants/_participant_body.html",
             participant_context(participant, request.user, show_personal, today),
@@ -114,12 +113,7 @@ def institution_detail(request, pk):
     body, body_cached = cached_html(
         request,
         "institution",
-        (
-            institution.pk,
-            scope_key(institution_scope(request.user)),
-            show_personal,
-            sorted(request.GET.lists()),
-        ),
+        (institution.pk, show_personal, sorted(request.GET.lists())),
         lambda: render_to_string(
             "participants/_institution_body.html",
             institution_context(request, institution, show_personal),

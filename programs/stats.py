@@ -96,9 +96,13 @@ def scope_key(scope):
 
 
 def cache_key(request, name, vary):
-    """name, a digest of vary (whatever else the value depends on), the language and the data version."""
+    """name, the viewer's scope (the institutions whose people they may see), a digest of vary (whatever else
+    the value depends on), the language and the data version."""
+    from participants.access import institution_scope
+
     digest = hashlib.sha256(repr(vary).encode()).hexdigest()[:16]
-    return f"{name}:{digest}:{get_language()}:{data_version(request)}"
+    scope = scope_key(institution_scope(request.user))
+    return f"{name}:{scope}:{digest}:{get_language()}:{data_version(request)}"
 
 
 def cached(request, name, vary, compute):

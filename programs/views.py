@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from participants.access import can_see_personal_data, institution_scope, scope_enrolments, staff_view
+from participants.access import can_see_personal_data, scope_enrolments, staff_view
 from participants.models import (
     SEAT_STATUSES,
     ChangeProjectStage,
@@ -28,7 +28,7 @@ from .charts import hbar_chart, stacked_columns
 from .filters import ProgramFilter
 from .lifecycle import has_change_project, program_panel
 from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
-from .stats import cached, cached_html, overview_figures, scope_key
+from .stats import cached, cached_html, overview_figures
 
 PAGE_SIZE = 25
 PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
@@ -73,7 +73,7 @@ def overview(request):
     body, body_cached = cached_html(
         request,
         "overview",
-        (scope_key(institution_scope(request.user)), today),
+        today,
         lambda: render_to_string("programs/_overview_body.html", overview_context(request.user, today)),
     )
     return render(request, "programs/overview.html", {"body": body, "stats_cached": body_cached})
@@ -245,13 +245,13 @@ def program_detail(request, pk):
     summary, summary_cached = cached(
         request,
         "program",
-        (program.pk, scope_key(institution_scope(user)), today, sorted(flags.items())),
+        (program.pk, today, sorted(flags.items())),
         lambda: program_summary(program, user, today, flags),
     )
     table, table_cached = cached_html(
         request,
         "program-table",
-        (program.pk, scope_key(institution_scope(user)), flags["show_personal"], sorted(request.GET.lists())),
+        (program.pk, flags["show_personal"], sorted(request.GET.lists())),
         lambda: participant_table(request, program, flags["show_personal"]),
     )
     context = {
