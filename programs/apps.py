@@ -7,9 +7,10 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self):
+        from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from .stats import bump_data_version, tracked_models
+        from .stats import bump_data_version, bump_for_user, tracked_models
 
         # Every change of the training data moves the data version that the cached fragments carry.
         for model in tracked_models(include_auto_created=True):
@@ -20,3 +21,4 @@ class ProgramsConfig(AppConfig):
             else:
                 post_save.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-save-{model}")
                 post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-del-{model}")
+        post_save.connect(bump_for_user, sender=get_user_model(), dispatch_uid="data-version-save-user")

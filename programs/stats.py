@@ -42,6 +42,12 @@ def tracked_models(include_auto_created=False):
                 yield model
 
 
+def is_tracked(model):
+    """Whether every save and delete of the model (a proxy: of its concrete model) moves the data version."""
+    opts = model._meta.concrete_model._meta
+    return opts.app_label in APPS and opts.model_name not in NOT_DATA
+
+
 SEQUENCE = "programs_data_version"  # created by programs/migrations/0008 on PostgreSQL
 
 
@@ -65,6 +71,14 @@ def bump_data_version(using=DEFAULT_DB_ALIAS, **_signal):
         callback is after_commit for _savepoints, callback, _robust in connection.run_on_commit
     ):
         transaction.on_commit(after_commit, using=using, robust=True)  # the change is kept anyway
+
+
+def bump_for_user(update_fields=None, **signal):
+    """A user's save moves the version too (pages show who entered a score or decided), but not the
+    last_login that every login writes."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    bump_data_version(**signal)
 
 
 _AFTER_COMMIT = {}  # one callback a database, so that a transaction registers it once

@@ -29,13 +29,21 @@ from django.contrib.admin.utils import (
     get_fields_from_path,
 )
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.core.cache import caches
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.csp import CONTEXT_KEY as CSP_NONCE
 from django.utils.functional import Promise
 from django.utils.safestring import SafeData, SafeString
 from django.utils.translation import gettext
+
+from programs.stats import cache_key, is_tracked
 
 from .pagination import EstimatedCountPaginator
 
@@ -328,17 +336,87 @@ class PlainActionForm(helpers.ActionForm):
                 field.widget.__class__ = plain
 
 
+# What the cached changelist holds instead of the request's own CSRF token and CSP nonce.
+CSRF_PLACEHOLDER = "csrf-token-of-the-request-1f0b7c52"
+NONCE_PLACEHOLDER = "csp-nonce-of-the-request-9d2e4a61"
+
+
+def fill_request_tokens(request, html):
+    """The cached page with this request's CSRF token and CSP nonce (as Django's tags render them)."""
+    return html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(
+        NONCE_PLACEHOLDER, str(getattr(request, "_csp_nonce", ""))
+    )
+
+
 class BigListAdminMixin:
     """For the admin lists of big tables: pages of 25 rows, counted without a full COUNT(*), rendered fast.
 
     The page's size keeps a page light whatever the table's size; the filters, the search and the actions
-    work as before (the checkbox of a row is the one Django renders, built without the form templates)."""
+    work as before (the checkbox of a row is the one Django renders, built without the form templates).
+
+    A list of a model whose every change moves the data version (programs.stats) is kept in the "pages"
+    cache like the staff pages' fragments, until the data changes: its key carries the user, what they may
+    do and see, the address with its filters, the language, the time zone and the date. What belongs to
+    the request is not kept: the page is rendered with placeholders for the CSRF token and the CSP nonce,
+    filled anew for every request, and a request with messages waiting to be shown is not served from the
+    cache, nor is its page kept. The permission to see the list is checked on every request.
+    """
 
     list_per_page = 25
     action_form = PlainActionForm
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     change_list_template = "admin/big_change_list.html"
+
+    def changelist_cache_key(self, request, extra_context):
+        """The list's key in the "pages" cache, or None when this request's page is not kept."""
+        storage = getattr(request, "_messages", None)
+        if (
+            request.method != "GET"
+            or extra_context
+            or self.list_editable
+            or not is_tracked(self.model)
+            or (storage is not None and len(storage))  # messages waiting: shown on this page
+        ):
+            return None
+        user = request.user
+        may = "superuser" if user.is_active and user.is_superuser else sorted(user.get_all_permissions())
+        vary = (
+            request.get_full_path(),
+            user.pk,
+            user.get_username(),
+            user.get_short_name(),
+            user.has_usable_password(),
+            may,
+            timezone.get_current_timezone_name(),
+            timezone.localdate().isoformat(),
+        )
+        return cache_key(request, f"admin-list:{self.opts.label_lower}", vary)
+
+    def changelist_view(self, request, extra_context=None):
+        key = self.changelist_cache_key(request, extra_context)
+        if key is None:
+            return super().changelist_view(request, extra_context)
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        cache = caches["pages"]
+        html = cache.get(key)
+        if html is not None:
+            return HttpResponse(fill_request_tokens(request, html))
+        placeholders = {"csrf_token": CSRF_PLACEHOLDER}
+        if getattr(request, "_csp_nonce", None) is not None:  # ContentSecurityPolicyMiddleware's
+            placeholders[CSP_NONCE] = NONCE_PLACEHOLDER
+        response = super().changelist_view(request, placeholders)
+        if type(response) is not TemplateResponse or response.status_code != 200:
+            return response  # a redirect (wrong filters) or an error page: not kept
+
+        def keep(response):
+            html = response.content.decode(response.charset)
+            cache.set(key, html)
+            response.content = fill_request_tokens(request, html)
+
+        response.add_post_render_callback(keep)
+        return response
 
     def action_checkbox(self, obj):
         """Django's row checkbox (the same HTML), without a trip through the form template engine."""
