@@ -119,6 +119,7 @@ def measure(staff_client, admin_client, pages, rounds):
             kind, client, baseline = reference(name)
             cold_base[kind].append(timed_get(client, baseline))
             caches["pages"].clear()
+            caches["admin_lists"].clear()
             cold[name].append(timed_get(client, url))
     return times, base, cold, cold_base
 
@@ -162,6 +163,7 @@ def plans(staff_client, admin_client, pages, program):
     )
     results = {}
     caches["pages"].clear()  # every page's queries when it is computed: the cold request
+    caches["admin_lists"].clear()
     for name, (client, url) in checked.items():
         statements = captured(client, url)
         seq_scans = []

@@ -22,3 +22,4 @@ class ProgramsConfig(AppConfig):
                 post_save.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-save-{model}")
                 post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-del-{model}")
         post_save.connect(bump_for_user, sender=get_user_model(), dispatch_uid="data-version-save-user")
+        post_delete.connect(bump_for_user, sender=get_user_model(), dispatch_uid="data-version-del-user")

@@ -6,7 +6,7 @@ under a key made of what they depend on (the viewer's scope and permissions, the
 the data version, read once a request.
 
 The version goes up with every save and delete of a model of the programs and participants apps, m2m links
-included (signals connected in ProgramsConfig.ready). Bulk writes send no signals: the code that makes them
+included, and of a user (not the last_login of a login; signals connected in ProgramsConfig.ready). Bulk writes send no signals: the code that makes them
 (imports, attendance and seminar scores, the demo and national data generators) calls bump_data_version()
 itself. A QuerySet.update() elsewhere or raw SQL shows when the entry expires (the cache's TIMEOUT, ten
 minutes).
@@ -74,8 +74,8 @@ def bump_data_version(using=DEFAULT_DB_ALIAS, **_signal):
 
 
 def bump_for_user(update_fields=None, **signal):
-    """A user's save moves the version too (pages show who entered a score or decided), but not the
-    last_login that every login writes."""
+    """A user's save or delete moves the version too (pages show who entered a score or decided; a delete
+    empties those fields without a signal of their own), but not the last_login that every login writes."""
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     bump_data_version(**signal)
@@ -92,8 +92,10 @@ def data_version(request=None):
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f'SELECT last_value FROM "{SEQUENCE}"')  # noqa: S608 (a constant name)
-            version = cursor.fetchone()[0]
+            # Before its first nextval() a sequence shows last_value 1 with is_called false, as after it.
+            cursor.execute(f'SELECT last_value, is_called FROM "{SEQUENCE}"')  # noqa: S608 (a constant name)
+            last_value, is_called = cursor.fetchone()
+            version = last_value if is_called else last_value - 1
     else:
         from .models import DataVersion
 

@@ -32,6 +32,7 @@ def _empty_page_cache():
     from django.core.cache import caches
 
     caches["pages"].clear()
+    caches["admin_lists"].clear()
 
 
 @pytest.fixture(autouse=True)

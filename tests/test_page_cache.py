@@ -186,6 +186,21 @@ def test_on_postgresql_the_version_moves_again_after_the_commit():
     assert (inside - before, after - inside) == (2, 1)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_first_move_of_a_fresh_sequence_counts():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps the version in a row")
+    participant = ParticipantFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('programs_data_version', 1, false)")  # as the migration leaves it
+    before = data_version()
+    participant.save()  # outside a transaction: one nextval(), no second move after a commit
+
+    assert (before, data_version()) == (0, 1)
+
+
 CACHED_TEMPLATES = [
     "programs/_overview_body.html",
     "programs/_program_summary.html",

@@ -9,6 +9,7 @@ instead of once per cell: what it shows, its class, whether it links to the obje
 import contextlib
 import datetime
 import html
+import secrets
 
 from django import forms
 from django.contrib.admin import helpers
@@ -28,7 +29,7 @@ from django.contrib.admin.utils import (
     display_for_value,
     get_fields_from_path,
 )
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ALL_VAR, ChangeList
 from django.core.cache import caches
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db import models
@@ -336,9 +337,10 @@ class PlainActionForm(helpers.ActionForm):
                 field.widget.__class__ = plain
 
 
-# What the cached changelist holds instead of the request's own CSRF token and CSP nonce.
-CSRF_PLACEHOLDER = "csrf-token-of-the-request-1f0b7c52"
-NONCE_PLACEHOLDER = "csp-nonce-of-the-request-9d2e4a61"
+# What the cached changelist holds instead of the request's own CSRF token and CSP nonce: drawn anew by each
+# process (the cache is the process's own), so that no text a user sends or stores can be one of them.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+NONCE_PLACEHOLDER = f"nonce-{secrets.token_hex(16)}"
 
 
 def fill_request_tokens(request, html):
@@ -354,8 +356,8 @@ class BigListAdminMixin:
     The page's size keeps a page light whatever the table's size; the filters, the search and the actions
     work as before (the checkbox of a row is the one Django renders, built without the form templates).
 
-    A list of a model whose every change moves the data version (programs.stats) is kept in the "pages"
-    cache like the staff pages' fragments, until the data changes: its key carries the user, what they may
+    A list of a model whose every change moves the data version (programs.stats) is kept in the
+    "admin_lists" cache like the staff pages' fragments in "pages", until the data changes: its key carries the user, what they may
     do and see, the address with its filters, the language, the time zone and the date. What belongs to
     the request is not kept: the page is rendered with placeholders for the CSRF token and the CSP nonce,
     filled anew for every request, and a request with messages waiting to be shown is not served from the
@@ -375,6 +377,7 @@ class BigListAdminMixin:
             request.method != "GET"
             or extra_context
             or self.list_editable
+            or ALL_VAR in request.GET  # every row on one page: too big to keep
             or not is_tracked(self.model)
             or (storage is not None and len(storage))  # messages waiting: shown on this page
         ):
@@ -399,7 +402,7 @@ class BigListAdminMixin:
             return super().changelist_view(request, extra_context)
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        cache = caches["pages"]
+        cache = caches["admin_lists"]
         html = cache.get(key)
         if html is not None:
             return HttpResponse(fill_request_tokens(request, html))

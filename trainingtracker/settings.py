@@ -198,6 +198,13 @@ CACHES["pages"] = {
     "TIMEOUT": 10 * 60,
     "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 500)},
 }
+# The admin's big lists, whole pages kept the same way (trainingtracker/admin_lists.py), apart so that paging
+# through the admin does not push the staff pages' fragments out.
+CACHES["admin_lists"] = {
+    **CACHES["pages"],
+    "LOCATION": "admin_lists",
+    "OPTIONS": {"MAX_ENTRIES": envint("ADMIN_LIST_CACHE_ENTRIES", 200)},
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
