@@ -35,7 +35,10 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    FilteredRelation,
     FloatField,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -48,15 +51,17 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     Concat,
+    Lead,
     Left,
     Length,
     LPad,
+    NullIf,
     Right,
     Round,
     RowNumber,
     Substr,
 )
-from django.db.models.lookups import Exact, GreaterThan, In
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, IsNull, LessThan
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -68,12 +73,12 @@ from django.utils.translation import gettext_lazy
 from programs.filters import ProgramFilter
 from programs.models import InstitutionKind, Program
 from programs.roman import to_roman
+from trainingtracker.joins import JoinedColumn, join_table
 
 from .access import can_see_personal_data, scope_enrolments
 from .models import (
     ATTENDED_STATUSES,
     Attendance,
-    Certificate,
     ChangeProjectStage,
     ComputedScoreField,
     Enrolment,
@@ -109,12 +114,13 @@ def reading():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
                 # DateStyle: COPY writes dates as csv.writer does. jit: compiling the export's query
-                # (a few subqueries per row) took 0.23 s of a 1.1 s export of 20,000 rows, for no gain.
-                # random_page_cost: the lifecycle columns are subqueries run once per row; with the default
-                # cost of a random read (4, a spinning disk's) PostgreSQL reads the small score,
-                # qualification and certificate tables whole for every row rather than through their
-                # indexes. 1.1 is the usual figure for SSDs and for tables in memory. Measured at 100,000
-                # enrolments with the seeded lifecycle rows: the query ran in 1.3 s instead of 2.4 s.
+                # (then a few subqueries per row) took 0.23 s of a 1.1 s export of 20,000 rows, for no
+                # gain; with_lifecycle()'s joined tables at 100,000 rows: 1.10 s with it, 1.05 s without.
+                # random_page_cost: 1.1, the usual figure for SSDs and for tables in memory, rather than 4
+                # (a spinning disk's). Set when the lifecycle columns were subqueries run once per row,
+                # which PostgreSQL otherwise answered by reading the small score, qualification and
+                # certificate tables whole for every row: 1.3 s instead of 2.4 s at 100,000 enrolments.
+                # With the joined tables it changes little (the same export 0.99 s against 1.03 s).
                 cursor.execute(
                     "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1"
                 )
@@ -316,91 +322,108 @@ class Exporter:
         )
 
     def with_lifecycle(self, enrolments):
-        """The enrolments annotated with the lifecycle's results by the rules of the pages:
-        attendance_percent (Enrolment.attendance_rate), export_final_score and export_qualification
-        (EnrolmentQuerySet.with_results()), export_certificate of the valid certificate
-        (with_certificate()); the text ones already neutralised.
+        """The rows of `enrolments`, as a queryset of Enrolment, annotated with the lifecycle's results by
+        the rules of the pages: attendance_percent (Enrolment.attendance_rate), export_final_score and
+        export_qualification (EnrolmentQuerySet.with_results()), export_certificate of the valid
+        certificate (with_certificate()); the text ones already neutralised.
 
-        with_results() spells each step as its own subquery and the qualification repeats the final
-        score's; a text cell then repeats its expression in the formula check, so read through it a
-        20,000-row export ran 31 subqueries per row and took 25 times as long as without these columns.
-        Here the final score is one grouped subquery over the enrolment's scores (its aggregates computed
-        once), and the label and the number are neutralised inside their subqueries. The rules are
-        the same: every component of the type scored (scores are unique per component, so the scored
-        weights are then the type's weights), the weighted mean rounded to two decimals, the highest
-        threshold reached; tests compare both on the same data.
+        They come from one table with a row per enrolment of the file, `lifecycle`: `enrolments` (their
+        filters and scope) grouped per enrolment, with
+        - its attendance records (LEFT JOIN): the rate by attendance_rate_expression(), the pages' rule;
+        - its valid certificate (at most one per enrolment, a unique constraint);
+        - `lifecycle_results`, its final score: its scores on the components of its program's type,
+          grouped per enrolment; complete when their number is the type's component count
+          (`lifecycle_components`, grouped per type; scores are unique per component, so the scored
+          weights are then the type's weights); the weighted mean rounded to two decimals. It reads only
+          the scores of the file's enrolments (`enrolment IN (their ids)`), so that a roster reads its
+          program's scores through the index;
+        - `lifecycle_qualifications`, its qualification: each threshold of a type with the next one up
+          (LEAD); the final score falls in the range of the highest threshold it reaches.
+        The rows are Enrolment INNER JOIN `lifecycle` (join_table()), which holds the filters. Each
+        grouped table is computed once, where these columns were subqueries run once per row: first
+        with_results()'s own (a 20,000-row export read through it ran 31 subqueries per row and took 25
+        times as long as without these columns), then one grouped subquery per column (the enrolments
+        dataset at 100,000 enrolments: 1.9 s in EXPLAIN ANALYZE; with the joined tables 1.1 s).
+
+        Why one table that holds the filters: PostgreSQL searches the order of at most 8 joined tables
+        (join_collapse_limit). The file's other columns join 6 with the enrolment, a filter
+        (`program IN (...)`) adds one or two; with each grouped table joined to the rows a year's
+        export was read whole before the filter (0.29 s against 0.23 s with the subqueries). The grouped
+        `lifecycle` is planned on its own, its filter first (0.17 s). Tests compare the columns with the
+        pages on the same data.
         """
-        records = Attendance.objects.filter(enrolment=OuterRef("pk")).values("enrolment")
-        floats = FloatField()
-        weighted = Cast(Sum(F("score") * F("component__weight")), floats)
-        weights = Cast(Sum("component__weight"), floats)
-        scores = (
+        ids = enrolments.order_by().values("pk")
+        components = JoinedColumn.of("lifecycle_components")
+        scores = join_table(
             EvaluationScore.objects.filter(
-                enrolment=OuterRef("pk"), component__program_type=OuterRef("program__program_type")
-            )
-            .order_by()
-            .values("enrolment")
-            .annotate(total_weight=Sum("component__weight"), scored=Count("pk"))
+                enrolment__in=ids, component__program_type=F("enrolment__program__program_type")
+            ).order_by(),
+            "lifecycle_components",
+            EvaluationComponent.objects.order_by().values(type=F("program_type")).annotate(n=Count("pk")),
+            on=Exact(F("component__program_type"), components("type")),
         )
-        if connection.vendor == "postgresql":
-            # Every component scored: the score count against the type's component count, once per
-            # enrolment (HAVING). Measured at 20,000 enrolments with 40,000 scores: 0.6 s against 2.1 s
-            # for the per-row check below.
-            enrolments = enrolments.annotate(export_components=Subquery(self._type_components("program__")))
-            complete = scores.filter(scored=OuterRef("export_components"))
-        else:
-            # SQLite cannot resolve the outer query's tables in the GROUP BY that Django writes for
-            # the HAVING above; it asks for each score row instead.
-            complete = scores.filter(
-                Exact(
-                    Subquery(self._type_components("component__")),
-                    Subquery(
-                        EvaluationScore.objects.filter(
-                            enrolment=OuterRef("enrolment"),
-                            component__program_type=OuterRef("component__program_type"),
-                        )
-                        .order_by()
-                        .values("enrolment")
-                        .annotate(n=Count("pk"))
-                        .values("n")[:1]
+        floats = FloatField()
+        weights = Sum("component__weight")
+        results = scores.values(
+            key=F("enrolment"), type=F("component__program_type"), n=components("n", IntegerField())
+        ).annotate(
+            final=Case(
+                When(
+                    Exact(Count("pk"), F("n")) & GreaterThan(weights, 0),
+                    # Floats so that SQLite does not divide integers; rounded to the two decimals shown.
+                    then=Cast(
+                        Round(
+                            Cast(Sum(F("score") * F("component__weight")), floats) / Cast(weights, floats), 2
+                        ),
+                        ComputedScoreField(),
                     ),
-                )
+                ),
+                default=None,
+                output_field=ComputedScoreField(),
             )
-        final = (
-            complete.filter(total_weight__gt=0)
-            .annotate(final=Cast(Round(weighted / weights, 2), ComputedScoreField()))
-            .values("final")[:1]
         )
-        enrolments = enrolments.annotate(
-            attendance_percent=attendance_rate(records),
-            export_final_score=Subquery(final, output_field=ComputedScoreField()),
+        result = JoinedColumn.of("lifecycle_results")
+        final = result("final", ComputedScoreField())
+        lifecycle = join_table(
+            enrolments.order_by().alias(
+                valid_certificate=FilteredRelation("certificates", condition=Q(certificates__revoked_at=None))
+            ),
+            "lifecycle_results",
+            results,
+            on=Exact(F("pk"), result("key")),
         )
-        reached = (
-            Qualification.objects.filter(
-                program_type=OuterRef("program__program_type"), min_score__lte=OuterRef("export_final_score")
-            )
-            .order_by("-min_score")
-            .annotate(shown=self.text(F("label")))
+        qualification = JoinedColumn.of("lifecycle_qualifications")
+        next_up = qualification("next_up", ComputedScoreField())
+        lifecycle = join_table(
+            lifecycle,
+            "lifecycle_qualifications",
+            Qualification.objects.order_by().values(
+                type=F("program_type"),
+                lowest=F("min_score"),
+                next_up=Window(
+                    Lead("min_score"), partition_by=F("program_type"), order_by=F("min_score").asc()
+                ),
+                shown=self.text(F("label")),
+            ),
+            on=Exact(result("type", IntegerField()), qualification("type"))
+            & GreaterThanOrEqual(final, qualification("lowest"))
+            & (IsNull(next_up, True) | LessThan(final, next_up)),
         )
-        valid = (
-            Certificate.objects.filter(enrolment=OuterRef("pk"), revoked_at=None)
-            .order_by()
-            .annotate(shown=self.text(F("number")))
+        # Grouped by the enrolment alone; the one-per-enrolment columns through MAX().
+        lifecycle = lifecycle.values(key=F("pk")).annotate(
+            rate=attendance_rate_expression("attendance__"),
+            final=Max(final),
+            qualification=Coalesce(Max(qualification("shown", CharField())), Value("")),
+            certificate=self.text(Max("valid_certificate__number")),
         )
-        return enrolments.annotate(
-            export_qualification=Coalesce(Subquery(reached.values("shown")[:1]), Value("")),
-            export_certificate=Coalesce(Subquery(valid.values("shown")[:1]), Value("")),
-        )
-
-    @staticmethod
-    def _type_components(prefix):
-        """The number of evaluation components of the program type at OuterRef(prefix + program_type)."""
-        return (
-            EvaluationComponent.objects.filter(program_type=OuterRef(f"{prefix}program_type"))
-            .order_by()
-            .values("program_type")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
+        row = JoinedColumn.of("lifecycle")
+        return join_table(
+            Enrolment.objects.all(), "lifecycle", lifecycle, on=Exact(F("pk"), row("key")), inner=True
+        ).annotate(
+            attendance_percent=row("rate", PercentField()),
+            export_final_score=row("final", ComputedScoreField()),
+            export_qualification=row("qualification", CharField()),
+            export_certificate=row("certificate", CharField()),
         )
 
     @staticmethod
@@ -652,18 +675,20 @@ def masked(expression):
     return LPad(Right(expression, 4), Length(expression), Value("•"))
 
 
-def attendance_rate(records):
-    """The attendance rate of `records` (Attendance rows grouped into one group), as a Subquery.
+def attendance_rate_expression(prefix=""):
+    """The attendance rate of a group of Attendance rows (reached through `prefix`, e.g. "attendance__"
+    from Enrolment), as an aggregate; NULL when the group has no record.
 
     Enrolment.attendance_rate's rule in SQL, so that a page and a file never disagree: the present or
     late records (ATTENDED_STATUSES) in percent of the recorded ones, one decimal, rounded half to even
-    as Decimal.quantize does (attendance_percent); NULL when nothing is recorded. The tie is decided on
-    integers (tenths of a percent and the remainder), because PostgreSQL's ROUND rounds half away from
-    zero and SQLite's works on floats. One grouped subquery whose counts the database computes once,
-    rather than with_attendance()'s two counts repeated in every step of the arithmetic.
+    as Decimal.quantize does (attendance_percent). The tie is decided on integers (tenths of a percent
+    and the remainder), because PostgreSQL's ROUND rounds half away from zero and SQLite's works on
+    floats. Each count is computed once per group, rather than with_attendance()'s two counts repeated
+    in every step of the arithmetic.
     """
-    recorded = Count("pk")
-    attended = Count("pk", filter=Q(status__in=ATTENDED_STATUSES))
+    # NULLIF: an enrolment without records, reached through a LEFT JOIN, is a group of one row with none.
+    recorded = NullIf(Count(f"{prefix}pk"), 0)
+    attended = Count(f"{prefix}pk", filter=Q(**{f"{prefix}status__in": ATTENDED_STATUSES}))
     tenths = attended * 1000 / recorded  # integer division on both databases
     remainder = attended * 1000 - tenths * recorded
     rounded = tenths + Case(
@@ -671,8 +696,16 @@ def attendance_rate(records):
         When(Exact(remainder * 2, recorded) & Exact(tenths - tenths / 2 * 2, 1), then=Value(1)),
         default=Value(0),
     )
-    rate = Cast(Cast(rounded, FloatField()) / Value(10.0), PercentField())
-    return Subquery(records.order_by().annotate(rate=rate).values("rate")[:1], output_field=PercentField())
+    return Cast(Cast(rounded, FloatField()) / Value(10.0), PercentField())
+
+
+def attendance_rate(records):
+    """The attendance rate of `records` (Attendance rows grouped into one group) as a Subquery; NULL when
+    nothing is recorded."""
+    return Subquery(
+        records.order_by().annotate(rate=attendance_rate_expression()).values("rate")[:1],
+        output_field=PercentField(),
+    )
 
 
 class PercentField(DecimalField):

@@ -13,14 +13,24 @@ from django.urls import reverse
 
 from participants.exports import (
     EnrolmentsExporter,
+    HistoryExporter,
     PdfFontMissing,
     RosterExporter,
     find_font,
     neutralise,
 )
 from participants.factories import UserFactory
-from participants.models import AttendanceStatus, Enrolment, EnrolmentStatus, ExportLog, Gender, Rank
-from participants.services import issue_certificate, reissue_certificate
+from participants.models import (
+    AttendanceStatus,
+    Enrolment,
+    EnrolmentStatus,
+    EvaluationComponent,
+    ExportLog,
+    Gender,
+    Qualification,
+    Rank,
+)
+from participants.services import issue_certificate, reissue_certificate, revoke_certificate
 from programs.models import InstitutionKind
 from tests.factories import (
     AttendanceFactory,
@@ -874,3 +884,99 @@ def test_lifecycle_columns_agree_with_the_pages_rules(cohort):
         [Decimal("70.33"), "Cukup Memuaskan"],  # 70.327
         [None, ""],
     ]
+
+
+EDGE_SCORES = {
+    # Two components of weights 1 and 3; thresholds 50 ("=Baik") and 75.5 ("Amat baik").
+    "A": [40, 45],  # 43.75: under the lowest threshold
+    "B": [50, 50],  # 50.00: exactly the lowest
+    "C": [75, 75.4],  # 75.30: under the next
+    "D": [75.5, 75.5],  # 75.50: exactly the next
+    "E": [100, 100],
+    "F": [60],  # one of two: no final score
+    "G": [],
+}
+
+
+def test_lifecycle_columns_at_the_edges_of_the_rules_in_every_dataset(english, administrator, cohort):
+    """with_lifecycle() joins grouped tables to the rows: thresholds read as ranges, a type without
+    thresholds, a score of another type, certificates revoked and reissued, no attendance, and a file
+    filtered to one program, all as the pages say."""
+    english.force_login(administrator)
+    kind = ProgramTypeFactory(code="uji", name="Pelatihan Uji", abbreviation="PU")
+    theory = EvaluationComponent.objects.create(program_type=kind, name="Teori", weight=Decimal("1"), order=1)
+    EvaluationComponent.objects.create(program_type=kind, name="Praktik", weight=Decimal("3"), order=2)
+    Qualification.objects.create(program_type=kind, label="=Baik", min_score=Decimal("50"))
+    Qualification.objects.create(program_type=kind, label="Amat baik", min_score=Decimal("75.5"))
+    program = ProgramFactory(program_type=kind, title="Pelatihan Uji 2025")
+    session = SessionFactory(program=program)
+    enrolments = {}
+    for name, values in EDGE_SCORES.items():
+        enrolment = EnrolmentFactory(
+            program=program, participant__name=f"Peserta {name}", status=EnrolmentStatus.PASSED
+        )
+        if len(values) == 2:
+            score_all(enrolment, values)
+        elif values:
+            EvaluationScoreFactory(enrolment=enrolment, component=theory, score=Decimal(values[0]))
+        if name != "G":
+            AttendanceFactory(enrolment=enrolment, session=session, status=AttendanceStatus.LATE)
+        enrolments[name] = enrolment
+    # A score on a component of another type counts for neither type.
+    EvaluationScoreFactory(
+        enrolment=enrolments["D"],
+        component=EvaluationComponent.objects.filter(program_type=cohort.program_type).first(),
+    )
+    reissued = reissue_certificate(
+        certificate=issue_certificate(enrolment=enrolments["E"], issued_by=None),
+        reason="Nama salah eja",
+        issued_by=administrator,
+    )
+    revoke_certificate(
+        certificate=issue_certificate(enrolment=enrolments["A"], issued_by=None),
+        reason="Terbit keliru",
+        revoked_by=administrator,
+    )
+    bare = ProgramTypeFactory(code="uji-2", name="Pelatihan Tanpa Predikat", abbreviation="PTP")
+    EvaluationComponent.objects.create(program_type=bare, name="Ujian", weight=Decimal("2"), order=1)
+    untitled = EnrolmentFactory(
+        program=ProgramFactory(program_type=bare, title="Pelatihan Tanpa Predikat 2025"),
+        participant__name="Peserta H",
+    )
+    EvaluationScoreFactory(enrolment=untitled, score=Decimal("88"))
+
+    exporter = EnrolmentsExporter(user=None, filter_data={"q": "Pelatihan Uji"})
+    rows = [list(row[15:]) for row in exporter.iterate()][1:]
+    roster = [list(row[16:]) for row in RosterExporter(user=None, program=program).iterate()][1:]
+    history = [list(row[9:]) for row in HistoryExporter(user=None).iterate() if "Peserta H" in row[1]]
+    csv_data = [row[16:] for row in data_rows(csv_rows(english.get(url("roster", "csv", program.pk))))[1:]]
+
+    late = Decimal("100.0")
+    assert rows == [
+        [late, Decimal("43.75"), "", ""],
+        [late, Decimal("50.00"), "'=Baik", ""],
+        [late, Decimal("75.30"), "'=Baik", ""],
+        [late, Decimal("75.50"), "Amat baik", ""],
+        [late, Decimal("100.00"), "Amat baik", reissued.number],
+        [late, None, "", ""],
+        [None, None, "", ""],
+    ]
+    assert rows == [
+        [e.attendance_rate, e.final_score, neutralise(e.qualification or ""), e.certificate_number or ""]
+        for e in Enrolment.objects.filter(program=program)
+        .with_results()
+        .with_certificate()
+        .order_by("participant__name")
+    ]
+    assert exporter.query().count() == 7
+    assert roster == rows
+    assert csv_data == [
+        ["100.0", "43.75", "", ""],
+        ["100.0", "50.00", "'=Baik", ""],
+        ["100.0", "75.30", "'=Baik", ""],
+        ["100.0", "75.50", "Amat baik", ""],
+        ["100.0", "100.00", "Amat baik", reissued.number],
+        ["100.0", "", "", ""],
+        ["", "", "", ""],
+    ]
+    assert history == [[None, Decimal("88.00"), "", ""]]  # a type without thresholds
