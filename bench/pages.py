@@ -28,7 +28,6 @@ import django  # noqa: E402 (the path and settings come first)
 django.setup()
 
 from django.contrib.auth.models import Group, User  # noqa: E402
-from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -38,6 +37,7 @@ from django.utils import timezone  # noqa: E402
 
 from participants.models import Enrolment, Participant  # noqa: E402
 from programs.models import Institution, Program  # noqa: E402
+from programs.stats import clear_page_caches  # noqa: E402
 
 BIG_TABLES = ("participants_enrolment", "participants_participant", "participants_attendance")
 
@@ -118,8 +118,7 @@ def measure(staff_client, admin_client, pages, rounds):
         for name, url in pages.items():
             kind, client, baseline = reference(name)
             cold_base[kind].append(timed_get(client, baseline))
-            caches["pages"].clear()
-            caches["admin_lists"].clear()
+            clear_page_caches()
             cold[name].append(timed_get(client, url))
     return times, base, cold, cold_base
 
@@ -162,8 +161,7 @@ def plans(staff_client, admin_client, pages, program):
         }
     )
     results = {}
-    caches["pages"].clear()  # every page's queries when it is computed: the cold request
-    caches["admin_lists"].clear()
+    clear_page_caches()  # every page's queries when it is computed: the cold request
     for name, (client, url) in checked.items():
         statements = captured(client, url)
         seq_scans = []

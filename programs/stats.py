@@ -38,7 +38,7 @@ def tracked_models(include_auto_created=False):
     """The concrete models whose rows the pages show, history tables included."""
     for label in APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=include_auto_created):
-            if not model._meta.proxy and model._meta.model_name not in NOT_DATA:
+            if not model._meta.proxy and is_tracked(model):
                 yield model
 
 
@@ -46,6 +46,16 @@ def is_tracked(model):
     """Whether every save and delete of the model (a proxy: of its concrete model) moves the data version."""
     opts = model._meta.concrete_model._meta
     return opts.app_label in APPS and opts.model_name not in NOT_DATA
+
+
+# The caches of what is kept under the data version: the pages' fragments, the admin's big lists.
+PAGE_CACHES = ("pages", "admin_lists")
+
+
+def clear_page_caches():
+    """Empties this process's caches of pages (the tests between them, the benchmark's cold requests)."""
+    for alias in PAGE_CACHES:
+        caches[alias].clear()
 
 
 SEQUENCE = "programs_data_version"  # created by programs/migrations/0008 on PostgreSQL

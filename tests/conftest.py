@@ -29,10 +29,9 @@ def _english_outside_requests():
 def _empty_page_cache():
     # Each test's data starts again from the same ids, so a fragment cached by an earlier test could carry
     # the same data version as this test's different data.
-    from django.core.cache import caches
+    from programs.stats import clear_page_caches
 
-    caches["pages"].clear()
-    caches["admin_lists"].clear()
+    clear_page_caches()
 
 
 @pytest.fixture(autouse=True)

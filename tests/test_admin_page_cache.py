@@ -49,12 +49,11 @@ def test_a_list_seen_again_costs_three_queries_and_is_the_same_page(superuser_cl
     assert Participant.objects.first().full_name in second.content.decode()
 
 
-def test_the_cached_list_carries_this_request_s_nonce_and_a_working_csrf_token(english):
-    english.force_login(User.objects.create_superuser("chief", password="pw-chief-2025"))
+def test_the_cached_list_carries_this_request_s_nonce_and_a_working_csrf_token(superuser_client):
     enrolment = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
-    get(english)  # kept in the cache
+    get(superuser_client)  # kept in the cache
     checked = Client(enforce_csrf_checks=True)
-    checked.cookies = english.cookies
+    checked.cookies = superuser_client.cookies
 
     page, warm = get(checked)
     html = page.content.decode()
