@@ -128,8 +128,12 @@ def main():
     client.force_login(staff)
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     program, _size = typical(Program.objects.filter(end_date__lt=timezone.localdate()), Count("enrolments"))
-    dashboard = reverse("programs:detail", args=[program])
-    mix = [dashboard, reverse("programs:list"), reverse("exports:enrolments", args=["csv"]) + "?year=2021"]
+    dashboard = reverse("reports:program", args=[program])
+    mix = [
+        dashboard,
+        reverse("reports:program_list"),
+        reverse("reports:enrolments", args=["csv"]) + "?year=2021",
+    ]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(

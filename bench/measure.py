@@ -24,7 +24,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
-from participants.exports import EnrolmentsExporter, reading  # noqa: E402
+from reports.exports import EnrolmentsExporter, reading  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 
@@ -193,7 +193,7 @@ def make_import_file(rows):
 
     import xlsxwriter
 
-    from participants.factories import make_nip
+    from demo.factories import make_nip
     from participants.imports import COLUMN_NAMES
     from programs.models import Institution
 

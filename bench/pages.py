@@ -69,11 +69,11 @@ def targets():
     ).first() or participant
     institution, institution_size = typical(Institution.objects.all(), Count("participants__enrolments"))
     pages = {
-        "overview": reverse("programs:overview"),
-        "program list": reverse("programs:list"),
-        "program dashboard": reverse("programs:detail", args=[program]),
-        "participant page": reverse("participants:detail", args=[participant]),
-        "institution page": reverse("participants:institution_detail", args=[institution]),
+        "overview": reverse("reports:overview"),
+        "program list": reverse("reports:program_list"),
+        "program dashboard": reverse("reports:program", args=[program]),
+        "participant page": reverse("reports:participant", args=[participant]),
+        "institution page": reverse("reports:institution", args=[institution]),
         "admin enrolment changelist": reverse("admin:participants_enrolment_changelist"),
     }
     sizes = {"program": program_size, "institution": institution_size}

@@ -7,9 +7,8 @@ the institution their Liaison link names and of the institutions below it; a use
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 
+from participants.models import Liaison
 from programs.models import Institution
-
-from .models import Liaison
 
 ALL = None
 

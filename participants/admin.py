@@ -1,5 +1,12 @@
+"""The administrators' tool for participants, enrolments, change projects, liaisons and imports.
+
+The lifecycle and reports apps extend the Participant, Enrolment and ChangeProject admins registered here
+(inlines, actions) by registering subclasses of them: a lower layer never imports an upper one.
+"""
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -12,66 +19,27 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from programs.admin import ProgramAdmin as BaseProgramAdmin
 from programs.models import Program
-from trainingtracker.admin_lists import BigListAdminMixin, PlainActionForm
+from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
 
 from . import imports
-from .access import get_visible_participant
-from .exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter, PdfFontMissing
 from .forms import ImportUploadForm
 from .models import (
-    GRADUATION_OUTCOMES,
     SEAT_STATUSES,
-    Appointment,
-    Attendance,
-    AttendanceCorrection,
-    Certificate,
-    CertificateCounter,
     ChangeProject,
     ChangeProjectStage,
     Enrolment,
     EnrolmentStatus,
-    EvaluationComponent,
-    EvaluationScore,
-    ExportLog,
-    ExportOrigin,
-    GraduationDecision,
     ImportBatch,
     ImportStatus,
     Liaison,
     Milestone,
     Participant,
     PersonalDataAccess,
-    PersonalDataAccessKind,
-    ProgramTypeRules,
-    Qualification,
-    Seminar,
-    SeminarAspect,
-    SeminarScore,
+    check_capacity_not_below_seats,
 )
-from .privacy import log_access, subject_archive, subject_archive_name
-from .services import (
-    change_enrolment_status,
-    check_graduation,
-    decide_graduation,
-    issue_certificates,
-    reissue_certificate,
-    revoke_certificate,
-)
-
-
-class ReadOnlyAdminMixin:
-    """For records: they are listed and read in the admin, never added, changed or deleted there."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+from .services import change_enrolment_status
 
 STAGE_LABELS = dict(ChangeProjectStage.choices)
 
@@ -130,129 +98,7 @@ class EnrolmentOfParticipantInline(admin.TabularInline):
         return super().get_queryset(request).select_related("program")
 
 
-class ExportActionsMixin:
-    """Export the selected rows with the report exporters; needs participants.export_participants."""
-
-    def has_export_permission(self, request):
-        return request.user.has_perm("participants.export_participants")
-
-    def export_selected(self, request, queryset, fmt):
-        count = queryset.count()
-        note = ngettext(
-            "%(count)d row selected in the administration",
-            "%(count)d rows selected in the administration",
-            count,
-        ) % {"count": count}
-        exporter = self.selected_exporter(request, queryset, note)
-        try:
-            return exporter.response(fmt)
-        except (ExportTooLarge, PdfFontMissing) as error:
-            message = (
-                str(error)
-                if isinstance(error, ExportTooLarge)
-                else gettext(
-                    "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
-                )
-            )
-            self.message_user(request, message, messages.ERROR)
-            return None
-
-
-@admin.action(description=_("Export the selected rows as CSV"), permissions=["export"])
-def export_csv(modeladmin, request, queryset):
-    return modeladmin.export_selected(request, queryset, "csv")
-
-
-@admin.action(description=_("Export the selected rows as XLSX"), permissions=["export"])
-def export_xlsx(modeladmin, request, queryset):
-    return modeladmin.export_selected(request, queryset, "xlsx")
-
-
-@admin.action(description=_("Export the selected rows as PDF"), permissions=["export"])
-def export_pdf(modeladmin, request, queryset):
-    return modeladmin.export_selected(request, queryset, "pdf")
-
-
-@admin.action(
-    description=_("Export all data held about the selected participant (ZIP)"), permissions=["personal_data"]
-)
-def export_subject_data(modeladmin, request, queryset):
-    """A participant's own data for them (UU 27/2022 Pasal 32): one participant at a time."""
-    pks = list(queryset.values_list("pk", flat=True)[:2])
-    if len(pks) != 1:
-        modeladmin.message_user(request, _("Select exactly one participant."), messages.ERROR)
-        return None
-    participant = get_visible_participant(
-        request.user, pks[0], Participant.objects.select_related("institution")
-    )
-    archive = subject_archive(
-        participant,
-        url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
-    )
-    log_access(
-        user=request.user,
-        kind=PersonalDataAccessKind.SUBJECT_EXPORT,
-        participant=participant,
-        unmasked=True,
-        origin=ExportOrigin.ADMIN,
-    )
-    response = HttpResponse(archive, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{subject_archive_name(participant)}"'
-    return response
-
-
-@admin.register(Participant)
-class ParticipantAdmin(BigListAdminMixin, ExportActionsMixin, SimpleHistoryAdmin):
-    list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
-    list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
-    search_fields = ["name", "nip", "institution__name", "email"]
-    list_select_related = ["institution"]
-    autocomplete_fields = ["institution"]
-    inlines = [EnrolmentOfParticipantInline]
-    actions = [export_csv, export_xlsx, export_pdf, export_subject_data]
-
-    def get_inlines(self, request, obj):
-        return [EnrolmentOfParticipantInline, AppointmentInline]
-
-    def has_personal_data_permission(self, request):
-        return request.user.has_perm("participants.view_personal_data")
-
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "nip",
-                    ("front_title", "name", "back_title"),
-                    "gender",
-                    ("birth_place", "birth_date"),
-                ]
-            },
-        ),
-        (_("Position"), {"fields": ["rank", "position", "position_level", "institution"]}),
-        (_("Contact"), {"fields": ["email", "phone"]}),
-        (_("Record"), {"fields": ["is_demo"]}),
-    ]
-
-    @admin.display(description=_("name"), ordering="name")
-    def full_name(self, obj):
-        return obj.full_name
-
-    @admin.display(description=_("NIP"), ordering="nip")
-    def nip_display(self, obj):
-        return obj.nip_display or "—"
-
-    def selected_exporter(self, request, queryset, note):
-        """The selected participants' training history."""
-        return HistoryExporter(
-            user=request.user,
-            enrolments=Enrolment.objects.filter(participant__in=queryset.values("pk")),
-            origin=ExportOrigin.ADMIN,
-            note=note,
-        )
-
-
-class EnrolmentActionForm(PlainActionForm):
+class EnrolmentActionForm(helpers.ActionForm):
     status = forms.ChoiceField(
         label=_("new status"), choices=[("", "---------"), *EnrolmentStatus.choices], required=False
     )
@@ -278,115 +124,6 @@ def set_status(modeladmin, request, queryset):
     )
     for enrolment, message in refused:
         modeladmin.message_user(request, f"{enrolment}: {message}", messages.ERROR)
-
-
-@admin.action(
-    description=_("Record a graduation decision (the new status is the outcome)"), permissions=["change"]
-)
-def record_graduation(modeladmin, request, queryset):
-    outcome = request.POST.get("status", "")
-    if outcome not in GRADUATION_OUTCOMES:
-        modeladmin.message_user(
-            request, _("Choose the outcome as the new status beside the action."), messages.ERROR
-        )
-        return
-    decided = 0
-    for enrolment in queryset.select_related("participant", "program"):
-        try:
-            decide_graduation(
-                enrolment=enrolment,
-                outcome=outcome,
-                decided_by=request.user,
-                note=request.POST.get("note", ""),
-            )
-        except ValidationError as error:
-            modeladmin.message_user(request, f"{enrolment}: {' '.join(error.messages)}", messages.ERROR)
-        else:
-            decided += 1
-    modeladmin.message_user(
-        request,
-        ngettext(
-            "%(count)d graduation decision recorded.", "%(count)d graduation decisions recorded.", decided
-        )
-        % {"count": decided},
-        messages.SUCCESS,
-    )
-
-
-@admin.action(
-    description=_("Issue certificates (STTP) to the selected passed enrolments"), permissions=["change"]
-)
-def issue_selected_certificates(modeladmin, request, queryset):
-    if not request.user.has_perm("participants.add_certificate"):
-        modeladmin.message_user(request, _("You may not issue certificates."), messages.ERROR)
-        return
-    try:
-        issued = issue_certificates(enrolments=queryset, issued_by=request.user)
-    except ValidationError as error:
-        modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
-        return
-    modeladmin.message_user(
-        request,
-        ngettext("%(count)d certificate issued.", "%(count)d certificates issued.", len(issued))
-        % {"count": len(issued)},
-        messages.SUCCESS,
-    )
-
-
-class EvaluationScoreInline(admin.TabularInline):
-    model = EvaluationScore
-    extra = 0
-    fields = ["component", "score"]
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._enrolment = obj
-        return super().get_formset(request, obj, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        enrolment = getattr(self, "_enrolment", None)
-        if db_field.name == "component" and enrolment is not None:
-            kwargs["queryset"] = EvaluationComponent.objects.filter(
-                program_type=enrolment.program.program_type_id
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """History rows: shown, never edited or deleted here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class GraduationDecisionInline(ReadOnlyInline):
-    model = GraduationDecision
-    fields = [
-        "decided_at",
-        "outcome",
-        "final_score",
-        "qualification",
-        "attendance_rate",
-        "note",
-        "decided_by",
-    ]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("decided_by")
-
-
-class CertificateInline(ReadOnlyInline):
-    model = Certificate
-    fk_name = "enrolment"
-    fields = ["number", "issued_on", "qualification", "revoked_at", "revocation_reason"]
-    readonly_fields = fields
 
 
 class ProgramYearFilter(admin.SimpleListFilter):
@@ -454,8 +191,43 @@ def enrolment_search(queryset, search_term):
     return queryset
 
 
+@admin.register(Participant)
+class ParticipantAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+    list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
+    list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
+    search_fields = ["name", "nip", "institution__name", "email"]
+    list_select_related = ["institution"]
+    autocomplete_fields = ["institution"]
+    inlines = [EnrolmentOfParticipantInline]
+
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "nip",
+                    ("front_title", "name", "back_title"),
+                    "gender",
+                    ("birth_place", "birth_date"),
+                ]
+            },
+        ),
+        (_("Position"), {"fields": ["rank", "position", "position_level", "institution"]}),
+        (_("Contact"), {"fields": ["email", "phone"]}),
+        (_("Record"), {"fields": ["is_demo"]}),
+    ]
+
+    @admin.display(description=_("name"), ordering="name")
+    def full_name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("NIP"), ordering="nip")
+    def nip_display(self, obj):
+        return obj.nip_display or "—"
+
+
 @admin.register(Enrolment)
-class EnrolmentAdmin(BigListAdminMixin, ExportActionsMixin, SimpleHistoryAdmin):
+class EnrolmentAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage", "is_demo"]
     list_filter = ["status", "program__program_type", ProgramYearFilter, "participant__is_demo"]
     search_fields = [
@@ -467,34 +239,11 @@ class EnrolmentAdmin(BigListAdminMixin, ExportActionsMixin, SimpleHistoryAdmin):
     list_select_related = ["participant__institution", "program", "change_project"]
     autocomplete_fields = ["participant", "program"]
     action_form = EnrolmentActionForm
-    actions = [
-        set_status,
-        record_graduation,
-        issue_selected_certificates,
-        export_csv,
-        export_xlsx,
-        export_pdf,
-    ]
-    inlines = [EvaluationScoreInline, GraduationDecisionInline, CertificateInline]
+    actions = [set_status]
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def get_search_results(self, request, queryset, search_term):
         return enrolment_search(queryset, search_term), False
-
-    def selected_exporter(self, request, queryset, note):
-        return EnrolmentsExporter(
-            user=request.user,
-            enrolments=Enrolment.objects.filter(pk__in=queryset.values("pk")),
-            origin=ExportOrigin.ADMIN,
-            note=note,
-        )
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is EvaluationScore:
-            for score_form in formset.forms:
-                if score_form.has_changed():
-                    score_form.instance.entered_by = request.user
-        super().save_formset(request, form, formset, change)
 
     @admin.display(description=_("participant"), ordering="participant__name")
     def participant_name(self, obj):
@@ -553,7 +302,7 @@ def advance_stage(modeladmin, request, queryset):
 
 
 @admin.register(ChangeProject)
-class ChangeProjectAdmin(BigListAdminMixin, SimpleHistoryAdmin):
+class ChangeProjectAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "participant_name",
@@ -569,9 +318,6 @@ class ChangeProjectAdmin(BigListAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["enrolment__participant", "enrolment__program", "mentor", "coach"]
     autocomplete_fields = ["enrolment", "mentor", "coach", "examiners"]
     inlines = [MilestoneInline]
-
-    def get_inlines(self, request, obj):
-        return [MilestoneInline, SeminarInline]
 
     actions = [advance_stage]
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
@@ -597,7 +343,7 @@ class ChangeProjectAdmin(BigListAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(BigListAdminMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["activity", "change_project", "horizon", "planned_start", "planned_end", "done_on"]
     list_filter = ["horizon", "change_project__stage"]
     search_fields = ["activity", "change_project__title", "change_project__enrolment__participant__name"]
@@ -612,405 +358,6 @@ class LiaisonAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "institution__name"]
     list_select_related = ["user", "institution"]
     autocomplete_fields = ["user", "institution"]
-
-
-# The training lifecycle ----------------------------------------------------------------------------------
-
-
-class ProgramTypeRulesInline(admin.StackedInline):
-    model = ProgramTypeRules
-    can_delete = False
-    max_num = 1
-
-
-class EvaluationComponentInline(admin.TabularInline):
-    model = EvaluationComponent
-    extra = 0
-    fields = ["order", "name", "weight"]
-
-
-class QualificationInline(admin.TabularInline):
-    model = Qualification
-    extra = 0
-    fields = ["label", "min_score", "passes"]
-
-
-class SeminarAspectInline(admin.TabularInline):
-    model = SeminarAspect
-    extra = 0
-    fields = ["kind", "order", "name", "weight"]
-
-
-# Shown on the program type's page in the programs admin, beside its curriculum.
-PROGRAM_TYPE_INLINES = [
-    ProgramTypeRulesInline,
-    EvaluationComponentInline,
-    QualificationInline,
-    SeminarAspectInline,
-]
-
-
-@admin.register(ProgramTypeRules)
-class ProgramTypeRulesAdmin(admin.ModelAdmin):
-    list_display = [
-        "program_type",
-        "minimum_attendance",
-        "target_position_level",
-        "certificate_number_format",
-        "signer_name",
-        "signer_position",
-    ]
-    list_filter = ["target_position_level"]
-    search_fields = ["program_type__name", "program_type__abbreviation", "signer_name"]
-    list_select_related = ["program_type"]
-
-
-@admin.register(EvaluationComponent)
-class EvaluationComponentAdmin(admin.ModelAdmin):
-    list_display = ["name", "program_type", "weight", "order"]
-    list_filter = ["program_type"]
-    search_fields = ["name", "program_type__abbreviation"]
-    list_select_related = ["program_type"]
-
-
-@admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
-    list_display = ["label", "program_type", "min_score", "passes"]
-    list_filter = ["program_type", "passes"]
-    search_fields = ["label", "program_type__abbreviation"]
-    list_select_related = ["program_type"]
-
-
-@admin.register(SeminarAspect)
-class SeminarAspectAdmin(admin.ModelAdmin):
-    list_display = ["name", "program_type", "kind", "weight", "order"]
-    list_filter = ["program_type", "kind"]
-    search_fields = ["name", "program_type__abbreviation"]
-    list_select_related = ["program_type"]
-
-
-class AttendanceCorrectionInline(ReadOnlyInline):
-    model = AttendanceCorrection
-    show_change_link = False
-    fields = ["corrected_at", "previous_status", "previous_reason", "status", "reason", "why", "corrected_by"]
-    readonly_fields = fields
-
-
-@admin.register(Attendance)
-class AttendanceAdmin(ReadOnlyAdminMixin, BigListAdminMixin, SimpleHistoryAdmin):
-    """Read-only: attendance is recorded and corrected (with a reason) on the session's attendance page."""
-
-    list_display = ["session", "participant_name", "status", "reason", "recorded_at", "recorded_by"]
-    list_filter = ["status", "session__mode", "session__program__program_type", "session__program__year"]
-    search_fields = [
-        "enrolment__participant__name",
-        "enrolment__participant__nip",
-        "session__title",
-        "reason",
-    ]
-    list_select_related = ["session__subject", "session__agenda", "enrolment__participant", "recorded_by"]
-    autocomplete_fields = ["session", "enrolment"]
-    date_hierarchy = "session__date"
-    inlines = [AttendanceCorrectionInline]
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
-
-    @admin.display(description=_("participant"), ordering="enrolment__participant__name")
-    def participant_name(self, obj):
-        return obj.enrolment.participant.full_name
-
-
-@admin.register(AttendanceCorrection)
-class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, BigListAdminMixin, SimpleHistoryAdmin):
-    list_display = ["attendance", "previous_status", "status", "why", "corrected_by", "corrected_at"]
-    list_filter = ["status", "previous_status"]
-    search_fields = ["attendance__enrolment__participant__name", "why"]
-    list_select_related = [
-        "attendance__session__subject",
-        "attendance__session__agenda",
-        "corrected_by",
-    ]
-    autocomplete_fields = ["attendance"]
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
-
-
-class SeminarScoreInline(admin.TabularInline):
-    model = SeminarScore
-    extra = 0
-    autocomplete_fields = ["examiner", "aspect"]
-    fields = ["examiner", "aspect", "score"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("examiner", "aspect")
-
-
-class SeminarInline(admin.TabularInline):
-    model = Seminar
-    extra = 0
-    fields = ["kind", "date", "decision", "mentor_present", "coach_present"]
-    show_change_link = True
-
-
-@admin.register(Seminar)
-class SeminarAdmin(BigListAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "change_project",
-        "participant_name",
-        "kind",
-        "date",
-        "score",
-        "decision",
-        "mentor_present",
-        "coach_present",
-    ]
-    list_filter = [
-        "kind",
-        "decision",
-        "change_project__enrolment__program__program_type",
-        "change_project__enrolment__program__year",
-    ]
-    search_fields = ["change_project__title", "change_project__enrolment__participant__name", "notes"]
-    list_select_related = ["change_project__enrolment__participant"]
-    autocomplete_fields = ["change_project", "examiners"]
-    date_hierarchy = "date"
-    inlines = [SeminarScoreInline]
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("scores__aspect")
-
-    @admin.display(description=_("participant"), ordering="change_project__enrolment__participant__name")
-    def participant_name(self, obj):
-        return obj.change_project.enrolment.participant.full_name
-
-    @admin.display(description=_("score"))
-    def score(self, obj):
-        return obj.score if obj.score is not None else "—"
-
-
-@admin.register(EvaluationScore)
-class EvaluationScoreAdmin(BigListAdminMixin, SimpleHistoryAdmin):
-    list_display = ["participant_name", "program", "component", "score", "entered_by", "updated_at"]
-    list_filter = ["component__program_type", "component", "enrolment__program__year"]
-    search_fields = ["enrolment__participant__name", "enrolment__participant__nip", "component__name"]
-    list_select_related = ["enrolment__participant", "enrolment__program", "component", "entered_by"]
-    autocomplete_fields = ["enrolment", "component"]
-    readonly_fields = ["entered_by", "updated_at"]
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
-
-    def save_model(self, request, obj, form, change):
-        obj.entered_by = request.user
-        super().save_model(request, obj, form, change)
-
-    @admin.display(description=_("participant"), ordering="enrolment__participant__name")
-    def participant_name(self, obj):
-        return obj.enrolment.participant.full_name
-
-    @admin.display(description=_("program"))
-    def program(self, obj):
-        return obj.enrolment.program
-
-
-class GraduationDecisionForm(forms.ModelForm):
-    class Meta:
-        model = GraduationDecision
-        fields = ["enrolment", "outcome", "note"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("enrolment") and cleaned.get("outcome"):
-            check_graduation(
-                enrolment=cleaned["enrolment"], outcome=cleaned["outcome"], note=cleaned.get("note")
-            )
-        return cleaned
-
-
-@admin.register(GraduationDecision)
-class GraduationDecisionAdmin(BigListAdminMixin, SimpleHistoryAdmin):
-    """Append-only: a new decision is added (it becomes the current one); earlier ones stay as they were."""
-
-    form = GraduationDecisionForm
-    list_display = [
-        "participant_name",
-        "program",
-        "outcome",
-        "final_score",
-        "qualification",
-        "attendance_rate",
-        "decided_by",
-        "decided_at",
-    ]
-    list_filter = ["outcome", "enrolment__program__program_type", "enrolment__program__year"]
-    search_fields = ["enrolment__participant__name", "enrolment__participant__nip", "note"]
-    list_select_related = ["enrolment__participant", "enrolment__program", "decided_by"]
-    autocomplete_fields = ["enrolment"]
-    date_hierarchy = "decided_at"
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["enrolment", "outcome", "note"]
-        return [
-            "enrolment",
-            "outcome",
-            "final_score",
-            "qualification",
-            "attendance_rate",
-            "change_project_stage",
-            "results_seminar_decision",
-            "note",
-            "decided_by",
-            "decided_at",
-        ]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        decision = decide_graduation(
-            enrolment=obj.enrolment, outcome=obj.outcome, decided_by=request.user, note=obj.note
-        )
-        obj.pk, obj.decided_at, obj.decided_by = decision.pk, decision.decided_at, decision.decided_by
-
-    @admin.display(description=_("participant"), ordering="enrolment__participant__name")
-    def participant_name(self, obj):
-        return obj.enrolment.participant.full_name
-
-    @admin.display(description=_("program"))
-    def program(self, obj):
-        return obj.enrolment.program
-
-
-@admin.register(CertificateCounter)
-class CertificateCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only: numbers are taken by issuing certificates, never set by hand (the sequence has no gaps)."""
-
-    list_display = ["organiser", "year", "last_number"]
-    list_filter = ["year"]
-    search_fields = ["organiser__name"]
-    list_select_related = ["organiser"]
-
-
-class CertificateActionForm(PlainActionForm):
-    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
-
-
-def _change_certificates(modeladmin, request, queryset, *, reissue):
-    reason = request.POST.get("reason", "").strip()
-    if not reason:
-        modeladmin.message_user(request, _("Give the reason beside the action."), messages.ERROR)
-        return
-    changed = 0
-    for certificate in queryset.select_related("enrolment"):
-        try:
-            if reissue:
-                reissue_certificate(certificate=certificate, reason=reason, issued_by=request.user)
-            else:
-                revoke_certificate(certificate=certificate, reason=reason, revoked_by=request.user)
-        except ValidationError as error:
-            modeladmin.message_user(request, f"{certificate}: {' '.join(error.messages)}", messages.ERROR)
-        else:
-            changed += 1
-    modeladmin.message_user(
-        request,
-        ngettext("%(count)d certificate changed.", "%(count)d certificates changed.", changed)
-        % {"count": changed},
-        messages.SUCCESS,
-    )
-
-
-@admin.action(description=_("Revoke the selected certificates"), permissions=["change"])
-def revoke_certificates(modeladmin, request, queryset):
-    _change_certificates(modeladmin, request, queryset, reissue=False)
-
-
-@admin.action(
-    description=_("Reissue the selected certificates (revoke and issue anew)"), permissions=["change"]
-)
-def reissue_certificates(modeladmin, request, queryset):
-    _change_certificates(modeladmin, request, queryset, reissue=True)
-
-
-@admin.register(Certificate)
-class CertificateAdmin(BigListAdminMixin, SimpleHistoryAdmin):
-    """Issued through the services (gap-free numbers); here they are read, revoked or reissued."""
-
-    list_display = [
-        "number",
-        "participant_name",
-        "program",
-        "issued_on",
-        "qualification",
-        "is_valid",
-        "revoked_at",
-    ]
-    list_filter = [
-        ("revoked_at", admin.EmptyFieldListFilter),
-        "year",
-        "enrolment__program__program_type",
-    ]
-    search_fields = ["number", "enrolment__participant__name", "enrolment__participant__nip"]
-    list_select_related = ["enrolment__participant", "enrolment__program"]
-    autocomplete_fields = ["enrolment"]
-    date_hierarchy = "issued_on"
-    action_form = CertificateActionForm
-    actions = [revoke_certificates, reissue_certificates]
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
-    exclude = ["token"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Certificate._meta.fields if field.name != "token"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("participant"), ordering="enrolment__participant__name")
-    def participant_name(self, obj):
-        return obj.enrolment.participant.full_name
-
-    @admin.display(description=_("program"))
-    def program(self, obj):
-        return obj.enrolment.program
-
-    @admin.display(description=_("valid"), boolean=True)
-    def is_valid(self, obj):
-        return obj.is_valid
-
-
-class AppointmentInline(admin.TabularInline):
-    model = Appointment
-    extra = 0
-    autocomplete_fields = ["institution"]
-    fields = ["appointed_on", "position", "position_level", "institution", "note"]
-
-
-@admin.register(Appointment)
-class AppointmentAdmin(BigListAdminMixin, admin.ModelAdmin):
-    list_display = ["participant", "position", "position_level", "institution", "appointed_on"]
-    list_filter = ["position_level", "participant__is_demo"]
-    search_fields = ["participant__name", "participant__nip", "position", "institution__name"]
-    list_select_related = ["participant", "institution"]
-    autocomplete_fields = ["participant", "institution"]
-    date_hierarchy = "appointed_on"
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
-
-
-@admin.register(ExportLog)
-class ExportLogAdmin(ReadOnlyAdminMixin, BigListAdminMixin, admin.ModelAdmin):
-    """Who exported which participant data, when and with which filters. Read-only: it is a record."""
-
-    list_display = ["created_at", "user", "dataset", "format", "origin", "row_count", "filters"]
-    list_filter = ["dataset", "format", "origin"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
-    list_select_related = ["user"]
-    readonly_fields = ["created_at", "user", "dataset", "format", "origin", "filters", "row_count"]
-    fields = readonly_fields
-    ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
 @admin.register(PersonalDataAccess)
@@ -1036,7 +383,7 @@ PREVIEW_ROWS_SHOWN = 1000
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(BigListAdminMixin, admin.ModelAdmin):
+class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
     """The record of participant imports, and the upload, preview and confirmation pages."""
 
     list_display = [
@@ -1204,3 +551,36 @@ class ImportBatchAdmin(BigListAdminMixin, admin.ModelAdmin):
             can_confirm=batch.status == ImportStatus.PREVIEW and preview is not None and preview.is_valid,
         )
         return TemplateResponse(request, "admin/participants/importbatch/preview.html", context)
+
+
+admin.site.unregister(Program)
+
+
+class ProgramForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        check_capacity_not_below_seats(self.instance)
+        return cleaned
+
+
+@admin.register(Program)
+class ProgramAdmin(BaseProgramAdmin):
+    """The programs app's admin with the seats: how many are taken, and the enrolments inline."""
+
+    form = ProgramForm
+
+    list_display = [*BaseProgramAdmin.list_display, "seats"]
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), EnrolmentInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(seats_filled=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)))
+        )
+
+    @admin.display(description=_("seats"), ordering="seats_filled")
+    def seats(self, obj):
+        return f"{obj.seats_filled} / {obj.capacity}"

@@ -1,9 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from participants.imports import max_upload_bytes
 from programs.models import Program
-
-from .imports import max_upload_bytes
 
 
 class ImportUploadForm(forms.Form):

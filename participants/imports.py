@@ -26,10 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from programs.models import Institution, Program, normalize_spaces
-from programs.stats import bump_data_version
-
-from .models import (
+from participants.models import (
     SEAT_STATUSES,
     Enrolment,
     EnrolmentStatus,
@@ -37,10 +34,11 @@ from .models import (
     ImportBatch,
     ImportStatus,
     Participant,
-    PositionLevel,
     Rank,
 )
-from .nip import normalize_nip
+from participants.nip import normalize_nip
+from programs.models import Institution, PositionLevel, Program, normalize_spaces
+from programs.stats import bump_data_version
 
 MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 # An XLSX is a zip file: refuse one that would unpack to more than this, or that compresses

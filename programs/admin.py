@@ -1,19 +1,23 @@
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from trainingtracker.admin_lists import BigListAdminMixin
+from trainingtracker.admin_site import BigTableAdminMixin
 
 from .models import (
     Agenda,
     CurriculumRules,
+    EvaluationComponent,
     Institution,
     Person,
     Program,
     ProgramRole,
     ProgramStatus,
     ProgramType,
+    ProgramTypeRules,
+    Qualification,
+    SeminarAspect,
     Session,
     Source,
     Subject,
@@ -42,6 +46,33 @@ class AgendaInline(admin.TabularInline):
     show_change_link = True
 
 
+# The rules of a program type ------------------------------------------------------------------------------
+
+
+class ProgramTypeRulesInline(admin.StackedInline):
+    model = ProgramTypeRules
+    can_delete = False
+    max_num = 1
+
+
+class EvaluationComponentInline(admin.TabularInline):
+    model = EvaluationComponent
+    extra = 0
+    fields = ["order", "name", "weight"]
+
+
+class QualificationInline(admin.TabularInline):
+    model = Qualification
+    extra = 0
+    fields = ["label", "min_score", "passes"]
+
+
+class SeminarAspectInline(admin.TabularInline):
+    model = SeminarAspect
+    extra = 0
+    fields = ["kind", "order", "name", "weight"]
+
+
 @admin.register(ProgramType)
 class ProgramTypeAdmin(admin.ModelAdmin):
     list_display = ["abbreviation", "name", "target_position", "former_echelon", "product_name", "order"]
@@ -49,12 +80,14 @@ class ProgramTypeAdmin(admin.ModelAdmin):
     list_filter = ["product_name"]
     search_fields = ["name", "abbreviation", "code"]
 
-    def get_inlines(self, request, obj):
-        # The rules of the evaluation, seminars and certificates live in the participants app, which
-        # depends on this one, so they are imported here; one page shows every rule of the type.
-        from participants.admin import PROGRAM_TYPE_INLINES
-
-        return [CurriculumRulesInline, AgendaInline, *PROGRAM_TYPE_INLINES]
+    inlines = [
+        CurriculumRulesInline,
+        AgendaInline,
+        ProgramTypeRulesInline,
+        EvaluationComponentInline,
+        QualificationInline,
+        SeminarAspectInline,
+    ]
 
 
 class SubjectInline(admin.TabularInline):
@@ -89,7 +122,7 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(BigListAdminMixin, admin.ModelAdmin):
+class SessionAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = [
         "date",
         "start_time",
@@ -132,7 +165,7 @@ class SessionAdmin(BigListAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(BigListAdminMixin, admin.ModelAdmin):
+class InstitutionAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "province", "parent", "is_demo"]
     list_filter = ["kind", "province", "is_demo"]
     search_fields = ["name", "short_name"]
@@ -141,7 +174,7 @@ class InstitutionAdmin(BigListAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(BigListAdminMixin, admin.ModelAdmin):
+class PersonAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["full_name", "position", "institution", "is_demo"]
     list_filter = ["is_demo", "institution__kind"]
     search_fields = ["name", "position", "institution__name"]
@@ -192,7 +225,6 @@ class ProgramAdmin(SimpleHistoryAdmin):
         "organiser",
         "start_date",
         "end_date",
-        "seats",
         "status_display",
     ]
     list_filter = [ProgramStatusFilter, "program_type", "year", "cancelled", "classical", "non_classical"]
@@ -209,29 +241,51 @@ class ProgramAdmin(SimpleHistoryAdmin):
         (_("Source"), {"fields": ["source", "created_at", "updated_at"]}),
     ]
 
-    def get_inlines(self, request, obj):
-        # Enrolments live in the participants app, which depends on this one, so it registers its inline.
-        from participants.admin import EnrolmentInline
-
-        return [ProgramRoleInline, EnrolmentInline]
-
-    def get_queryset(self, request):
-        from participants.models import SEAT_STATUSES
-
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(seats_filled=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES)))
-        )
+    inlines = [ProgramRoleInline]
 
     @admin.display(description=_("angkatan"), ordering="angkatan")
     def cohort(self, obj):
         return obj.cohort_label or "—"
 
-    @admin.display(description=_("seats"), ordering="seats_filled")
-    def seats(self, obj):
-        return f"{obj.seats_filled} / {obj.capacity}"
-
     @admin.display(description=_("status"))
     def status_display(self, obj):
         return obj.status.label
+
+
+@admin.register(ProgramTypeRules)
+class ProgramTypeRulesAdmin(admin.ModelAdmin):
+    list_display = [
+        "program_type",
+        "minimum_attendance",
+        "target_position_level",
+        "certificate_number_format",
+        "signer_name",
+        "signer_position",
+    ]
+    list_filter = ["target_position_level"]
+    search_fields = ["program_type__name", "program_type__abbreviation", "signer_name"]
+    list_select_related = ["program_type"]
+
+
+@admin.register(EvaluationComponent)
+class EvaluationComponentAdmin(admin.ModelAdmin):
+    list_display = ["name", "program_type", "weight", "order"]
+    list_filter = ["program_type"]
+    search_fields = ["name", "program_type__abbreviation"]
+    list_select_related = ["program_type"]
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = ["label", "program_type", "min_score", "passes"]
+    list_filter = ["program_type", "passes"]
+    search_fields = ["label", "program_type__abbreviation"]
+    list_select_related = ["program_type"]
+
+
+@admin.register(SeminarAspect)
+class SeminarAspectAdmin(admin.ModelAdmin):
+    list_display = ["name", "program_type", "kind", "weight", "order"]
+    list_filter = ["program_type", "kind"]
+    search_fields = ["name", "program_type__abbreviation"]
+    list_select_related = ["program_type"]

@@ -7,7 +7,16 @@ import datetime
 
 from django.db import transaction
 
-from .models import Institution, InstitutionKind, Person, Program, ProgramRole, ProgramType, RoleKind, Source
+from programs.models import (
+    Institution,
+    InstitutionKind,
+    Person,
+    Program,
+    ProgramRole,
+    ProgramType,
+    RoleKind,
+    Source,
+)
 
 SOURCE = {
     "publisher": "ANTARA",

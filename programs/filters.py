@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Institution, Program, ProgramStatus, ProgramType
+from programs.models import Institution, Program, ProgramStatus, ProgramType
 
 
 class ProgramFilter(django_filters.FilterSet):

@@ -49,7 +49,7 @@ def is_tracked(model):
 
 
 # The caches of what is kept under the data version: the pages' fragments, the admin's big lists.
-PAGE_CACHES = ("pages", "admin_lists")
+PAGE_CACHES = ("pages",)
 
 
 def clear_page_caches():
@@ -70,7 +70,7 @@ def bump_data_version(using=DEFAULT_DB_ALIAS, **_signal):
     """Count one change of the data. Connected to post_save, post_delete and m2m_changed (apps.py)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
-        from .models import DataVersion
+        from programs.models import DataVersion
 
         if not DataVersion.objects.using(using).filter(pk=1).update(counter=F("counter") + 1):
             DataVersion.objects.using(using).get_or_create(pk=1, defaults={"counter": 1})  # after a flush
@@ -107,7 +107,7 @@ def data_version(request=None):
             last_value, is_called = cursor.fetchone()
             version = last_value if is_called else last_value - 1
     else:
-        from .models import DataVersion
+        from programs.models import DataVersion
 
         version = DataVersion.objects.filter(pk=1).values_list("counter", flat=True).first() or 0
     if request is not None:

@@ -1,334 +1,73 @@
-"""Staff pages for programs: overview, program list, program dashboard, cohort comparison.
+"""The schedule of a program: a week at a time, or the whole list."""
 
-Programs themselves are not personal data: anyone with programs.view_program sees them. Everything
-about participants goes through participants.access, so a liaison sees only their institution's people.
-"""
+import datetime
 
-from collections import Counter
-
-from django import forms
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy as _
 
-from participants.access import can_see_personal_data, scope_enrolments, staff_view
-from participants.models import (
-    SEAT_STATUSES,
-    ChangeProjectStage,
-    Enrolment,
-    EnrolmentStatus,
-    Gender,
-)
+from participants.access import staff_view
+from programs.models import LearningMode, Program, Session, curriculum_rules_of
+from programs.schedule import week_start
 
-from .charts import hbar_chart, stacked_columns
-from .filters import ProgramFilter
-from .lifecycle import has_change_project, program_panel
-from .models import InstitutionKind, Person, Program, ProgramType, RoleKind
-from .stats import cached, cached_html, overview_figures
-
-PAGE_SIZE = 25
-PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
+VIEWS = ("week", "list")
 
 
-def _label(choices, value):
+def _requested_week(value, program, today):
+    """The Monday of the requested week (?week=YYYY-MM-DD, any day of it), kept within the program;
+    without a valid value, this week while the program runs, else its first week."""
+    first, last = week_start(program.start_date), week_start(program.computed_end_date)
     try:
-        return choices(value).label
-    except ValueError:
-        return value or _("Unknown")
+        monday = week_start(datetime.date.fromisoformat(value))
+    except (TypeError, ValueError):
+        monday = week_start(today) if first <= today <= program.computed_end_date else first
+    return min(max(monday, first), last)
 
 
-def overview_context(user, today):
-    """Everything the overview shows, for the viewer's scope: the fragment that is cached."""
-    enrolments = scope_enrolments(Enrolment.objects.all(), user)
-    stats = overview_figures(enrolments)
-    figures = {**stats["figures"], "programs_this_year": Program.objects.filter(year=today.year).count()}
-    ongoing = list(
-        Program.objects.ongoing(today).select_related("program_type", "organiser").order_by("end_date")[:10]
+@staff_view("programs.view_session")
+def schedule(request, pk):
+    program = get_object_or_404(
+        Program.objects.select_related("program_type__curriculum_rules", "organiser"), pk=pk
     )
-    for program in ongoing:
-        program.today_number = program.day_number(today)
-    types = list(ProgramType.objects.values_list("abbreviation", flat=True))
-    return {
-        "figures": figures,
-        "ongoing": ongoing,
-        "year": today.year,
-        "chart_per_year": stacked_columns(
-            _("Participants per year by program type"), list(stats["per_year"]), series_order=types
-        ),
-        "chart_kinds": hbar_chart(
-            _("Participants by institution kind"),
-            [(_label(InstitutionKind, k), n) for k, n in stats["by_kind"]],
-        ),
-        "chart_top": hbar_chart(_("Top institutions"), list(stats["top"])),
-    }
-
-
-@staff_view("programs.view_program")
-def overview(request):
     today = timezone.localdate()
-    body, body_cached = cached_html(
-        request,
-        "overview",
-        today,
-        lambda: render_to_string("programs/_overview_body.html", overview_context(request.user, today)),
-    )
-    return render(request, "programs/overview.html", {"body": body, "stats_cached": body_cached})
-
-
-@staff_view("programs.view_program")
-def program_list(request):
-    can_export = request.user.has_perm("participants.export_participants")
-    today = timezone.localdate()
-    body, body_cached = cached_html(
-        request,
-        "program-list",
-        (can_export, today, sorted(request.GET.lists())),
-        lambda: render_to_string(
-            "programs/_program_list_body.html",
-            program_list_context(request, can_export, today),
-            request=request,
-        ),
-    )
-    return render(request, "programs/program_list.html", {"body": body, "body_cached": body_cached})
-
-
-def program_list_context(request, can_export, today):
-    programs = Program.objects.select_related("program_type", "organiser").order_by("-start_date", "pk")
-    program_filter = ProgramFilter(request.GET or None, queryset=programs, request=request)
-    queryset = program_filter.qs if program_filter.is_bound and program_filter.is_valid() else programs
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Seats for this page's programs only: annotating the whole filtered list would aggregate every enrolment.
-    seats = dict(
-        Enrolment.objects.filter(program__in=[program.pk for program in page], status__in=SEAT_STATUSES)
-        .values_list("program")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for program in page:
-        program.current_status = program.status_on(today)
-        program.seats_filled = seats.get(program.pk, 0)
-    return {"filter": program_filter, "page": page, "can_export": can_export}
-
-
-SORTS = {
-    "name": "participant__name",
-    "institution": "participant__institution__name",
-    "status": "status",
-    "stage": "change_project__stage",
-    "project": "change_project__title",
-}
-
-
-def _participant_table(request, enrolments):
-    """Search, sort and page the dashboard's participant table; returns (page, sort, q)."""
-    q = request.GET.get("q", "").strip()
-    if q:
-        enrolments = enrolments.filter(
-            Q(participant__name__icontains=q)
-            | Q(participant__nip__icontains=q.replace(" ", ""))
-            | Q(participant__institution__name__icontains=q)
-            | Q(change_project__title__icontains=q)
-        )
-    sort = request.GET.get("sort", "name")
-    field = SORTS.get(sort.lstrip("-"), SORTS["name"])
-    if sort.lstrip("-") not in SORTS:
-        sort = "name"
-    enrolments = enrolments.order_by(f"-{field}" if sort.startswith("-") else field, "pk")
-    return Paginator(enrolments, PAGE_SIZE).get_page(request.GET.get("page")), sort, q
-
-
-def program_summary(program, user, today, flags):
-    """The dashboard's parts that do not depend on the table's search, sort and page: rendered HTML."""
-    seats_filled = program.enrolments.holding_seats().count()  # every seat, whoever may see whom
-    enrolments = scope_enrolments(program.enrolments.all(), user)
-    # The lifecycle panel reads the enrolments in scope with their participants, institutions and change
-    # projects in one query (a program holds at most its capacity); the charts count the same rows.
-    lifecycle = program_panel(program, user, today=today)
-    rows = [
-        (
-            enrolment.status,
-            enrolment.participant.gender,
-            enrolment.participant.rank,
-            enrolment.participant.is_demo,
-            enrolment.participant.institution.kind,
-            enrolment.participant.institution.province,
-            enrolment.change_project.stage if has_change_project(enrolment) else None,
-        )
-        for enrolment in lifecycle.pop("enrolments")
-    ]
-    status_counts = Counter(row[0] for row in rows)
-    stage_counts = Counter(row[6] for row in rows if row[6])
-    charts = [
-        hbar_chart(
-            _("By institution kind"),
-            [(_label(InstitutionKind, k), n) for k, n in Counter(row[4] for row in rows).most_common()],
-        ),
-        hbar_chart(
-            _("By province"),
-            [(p or _("Central government"), n) for p, n in Counter(row[5] for row in rows).most_common()],
-            limit=12,
-        ),
-        hbar_chart(_("By rank"), sorted(Counter(row[2] or "—" for row in rows).items())),
-        hbar_chart(
-            _("By gender"), [(_label(Gender, g), n) for g, n in Counter(row[1] for row in rows).most_common()]
-        ),
-        hbar_chart(
-            _("Change projects by stage"),
-            [(stage.label, stage_counts.get(stage, 0)) for stage in ChangeProjectStage],
-        ),
-        hbar_chart(
-            _("Outcomes by status"),
-            [
-                (status.label, status_counts[status])
-                for status in EnrolmentStatus
-                if status_counts.get(status)
-            ],
-        ),
-    ]
-    roles = list(program.roles.select_related("person__institution").order_by("role", "date", "person__name"))
-    officials = [
-        role for role in roles if role.role not in (RoleKind.COACH, RoleKind.EXAMINER, RoleKind.MENTOR)
-    ]
-    mentors = (
-        Person.objects.filter(mentored_projects__enrolment__in=enrolments)
-        .select_related("institution")
-        .distinct()
-        .order_by("name")
-    )
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else VIEWS[0]
+    sessions = Session.objects.filter(program=program).select_related("agenda", "subject", "facilitator")
     context = {
-        **flags,
         "program": program,
-        "status": program.status_on(today),
-        "day_number": program.day_number(today),
-        "seats_filled": seats_filled,
-        "seats_free": max(program.capacity - seats_filled, 0),
-        "visible_count": len(rows),
-        "has_demo": any(row[3] for row in rows),
-        "charts": charts,
-        "officials": officials,
-        "coaches": [role.person for role in roles if role.role == RoleKind.COACH],
-        "examiners": [role.person for role in roles if role.role == RoleKind.EXAMINER],
-        "mentors": list(mentors),
-        "passed": sum(status_counts[s] for s in PASSED),
-        "lifecycle": lifecycle,
+        "view": view,
+        "today": today,
+        "rules": curriculum_rules_of(program.program_type),
+        "totals": Session.objects.filter(program=program).aggregate(
+            sessions=Count("pk"),
+            jp_total=Sum("jp"),
+            classical_jp=Sum("jp", filter=Q(mode=LearningMode.CLASSICAL)),
+            non_classical_jp=Sum("jp", filter=Q(mode=LearningMode.NON_CLASSICAL)),
+        ),
+        "can_enter_attendance": request.user.has_perm("lifecycle.change_attendance"),
     }
-    return {
-        "top": render_to_string("programs/_program_summary.html", context),
-        "people": render_to_string("programs/_program_people.html", context),
-    }
-
-
-def participant_table(request, program, show_personal):
-    """The dashboard's participant table with its search, sort and pages, as HTML."""
-    enrolments = scope_enrolments(program.enrolments.all(), request.user).select_related(
-        "participant__institution", "change_project"
-    )
-    page, sort, q = _participant_table(request, enrolments)
-    context = {"program": program, "page": page, "sort": sort, "q": q, "show_personal": show_personal}
-    return render_to_string("programs/_program_table.html", context, request=request)
-
-
-@staff_view("programs.view_program")
-def program_detail(request, pk):
-    program = get_object_or_404(Program.objects.select_related("program_type", "organiser", "source"), pk=pk)
-    today = timezone.localdate()
-    user = request.user
-    flags = {
-        "show_personal": can_see_personal_data(user),
-        "can_export": user.has_perm("participants.export_participants"),
-        "can_see_certificates": user.has_perm("participants.view_certificate"),
-    }
-    summary, summary_cached = cached(
-        request,
-        "program",
-        (program.pk, today, sorted(flags.items())),
-        lambda: program_summary(program, user, today, flags),
-    )
-    table, table_cached = cached_html(
-        request,
-        "program-table",
-        (program.pk, flags["show_personal"], sorted(request.GET.lists())),
-        lambda: participant_table(request, program, flags["show_personal"]),
-    )
-    context = {
-        **flags,
-        "program": program,
-        "summary": {part: mark_safe(html) for part, html in summary.items()},  # noqa: S308 (our templates)
-        "table": table,
-        "cached": (summary_cached, table_cached),
-    }
-    return render(request, "programs/program_detail.html", context)
-
-
-class CompareForm(forms.Form):
-    programs = forms.ModelMultipleChoiceField(
-        label=_("Programs to compare"),
-        queryset=Program.objects.select_related("program_type").order_by("-start_date", "pk"),
-        help_text=_("Choose two to six programs."),
-    )
-
-    def clean_programs(self):
-        programs = self.cleaned_data["programs"]
-        if not 2 <= len(programs) <= 6:
-            raise forms.ValidationError(_("Choose two to six programs."))
-        return programs
-
-
-@staff_view("programs.view_program")
-def compare(request):
-    form = CompareForm(request.GET or None)
-    columns = []
-    kinds = list(InstitutionKind)
-    if form.is_valid():
-        programs = list(form.cleaned_data["programs"].select_related("organiser"))
-        ids = [program.pk for program in programs]
-        enrolments = scope_enrolments(Enrolment.objects.filter(program_id__in=ids), request.user)
-        by_status = Counter()
-        for program_id, status, n in enrolments.values_list("program_id", "status").annotate(n=Count("pk")):
-            by_status[(program_id, status)] = n
-        by_kind = Counter()
-        for program_id, kind, n in enrolments.values_list(
-            "program_id", "participant__institution__kind"
-        ).annotate(n=Count("pk")):
-            by_kind[(program_id, kind)] = n
-        by_stage = Counter()
-        for program_id, stage, n in enrolments.values_list("program_id", "change_project__stage").annotate(
-            n=Count("pk")
-        ):
-            by_stage[(program_id, stage)] = n
-        for program in programs:
-            total = sum(n for (pid, _status), n in by_status.items() if pid == program.pk)
-            finished = sum(
-                by_status[(program.pk, s)]
-                for s in (
-                    *PASSED,
-                    EnrolmentStatus.FAILED,
-                    EnrolmentStatus.DID_NOT_FINISH,
-                    EnrolmentStatus.DISMISSED,
-                )
-            )
-            passed = sum(by_status[(program.pk, s)] for s in PASSED)
-            reported = sum(
-                by_stage[(program.pk, s)]
-                for s in (ChangeProjectStage.REPORTED, ChangeProjectStage.CONTINUING)
-            )
-            columns.append(
+    if view == "week":
+        monday = _requested_week(request.GET.get("week"), program, today)
+        sunday = monday + datetime.timedelta(days=6)
+        in_week = list(sessions.between(monday, sunday))
+        days = [monday + datetime.timedelta(days=offset) for offset in range(7)]
+        context.update(
+            monday=monday,
+            sunday=sunday,
+            days=[
                 {
-                    "program": program,
-                    "size": total,
-                    "kinds": [by_kind[(program.pk, kind)] for kind in kinds],
-                    "pass_rate": round(100 * passed / finished) if finished else None,
-                    "passed": passed,
-                    "stages": [by_stage[(program.pk, stage)] for stage in ChangeProjectStage],
-                    "reported_rate": round(100 * reported / total) if total else None,
+                    "date": day,
+                    "in_program": program.start_date <= day <= program.computed_end_date,
+                    "day_number": (day - program.start_date).days + 1,
+                    "sessions": [session for session in in_week if session.date == day],
                 }
-            )
-    return render(
-        request,
-        "programs/compare.html",
-        {"form": form, "columns": columns, "kinds": kinds, "stages": list(ChangeProjectStage)},
-    )
+                for day in days
+            ],
+            previous_week=monday - datetime.timedelta(days=7)
+            if monday > week_start(program.start_date)
+            else None,
+            next_week=sunday + datetime.timedelta(days=1) if sunday < program.computed_end_date else None,
+            week_jp=sum(session.jp for session in in_week),
+        )
+    else:
+        context["sessions"] = list(sessions)
+    return render(request, "programs/schedule.html", context)

@@ -1,25 +1,23 @@
-"""The project's factories, in one import for the tests. They live beside their models so that the
-demo-data command can use them too."""
+"""The project's factories, in one import for the tests. They live in the demo app so that the demo-data
+commands can use them too."""
 
-from participants.factories import (  # noqa: F401 (re-exported)
+from demo.factories import (  # noqa: F401 (re-exported)
+    AgendaFactory,
     AppointmentFactory,
     AttendanceFactory,
     ChangeProjectFactory,
     EnrolmentFactory,
     EvaluationScoreFactory,
+    InstitutionFactory,
     MilestoneFactory,
     ParticipantFactory,
-    SeminarFactory,
-    make_nip,
-)
-from programs.factories import (  # noqa: F401 (re-exported)
-    AgendaFactory,
-    InstitutionFactory,
     PersonFactory,
     ProgramFactory,
     ProgramRoleFactory,
     ProgramTypeFactory,
+    SeminarFactory,
     SessionFactory,
     SourceFactory,
     SubjectFactory,
+    make_nip,
 )

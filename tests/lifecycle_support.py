@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission, User
 
-from participants.models import EnrolmentStatus, EvaluationComponent, EvaluationScore, Liaison
+from lifecycle.models import EvaluationScore
+from participants.models import EnrolmentStatus, Liaison
+from programs.models import EvaluationComponent
 from tests.factories import EnrolmentFactory
 
 ADMINISTRATOR, STAFF, LIAISON = "Administrator", "Staf", "Penghubung instansi"

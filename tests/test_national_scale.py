@@ -9,14 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from participants.models import (
-    Attendance,
-    AttendanceStatus,
-    ChangeProject,
-    Enrolment,
-    Milestone,
-    Participant,
-)
+from lifecycle.models import Attendance, AttendanceStatus
+from participants.models import ChangeProject, Enrolment, Milestone, Participant
 from programs.models import Agenda, Institution, Person, Program, Session
 from tests.factories import EnrolmentFactory
 from trainingtracker.pagination import EstimatedCountPaginator

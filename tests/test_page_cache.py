@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from lifecycle.services import record_attendance
 from participants import imports
 from participants.models import EnrolmentStatus, Participant, PersonalDataAccess
-from participants.services import record_attendance
 from programs.stats import data_version
 from tests.factories import (
     EnrolmentFactory,
@@ -30,7 +30,7 @@ def staff_client(english, personas):
 
 
 def figure(client, name):
-    page = client.get(reverse("programs:overview")).content.decode()
+    page = client.get(reverse("reports:overview")).content.decode()
     return re.search(rf'data-figure="{name}">([^<]*)<', page).group(1)
 
 
@@ -88,8 +88,8 @@ def test_viewing_pages_writes_logs_but_leaves_the_data_version(client, personas)
     client.force_login(personas["administrator"])
     version = data_version()
 
-    client.get(reverse("participants:detail", args=[participant.pk]))
-    client.get(reverse("participants:detail", args=[participant.pk]))
+    client.get(reverse("reports:participant", args=[participant.pk]))
+    client.get(reverse("reports:participant", args=[participant.pk]))
 
     assert PersonalDataAccess.objects.filter(participant=participant).count() == 2
     assert data_version() == version
@@ -100,7 +100,7 @@ def test_participant_page_shows_a_rename_at_once_and_masks_per_viewer(client, pe
         name="Budi Santoso", nip="198609262015051001", institution=personas["unit_a"]
     )
     EnrolmentFactory(participant=participant)
-    url = reverse("participants:detail", args=[participant.pk])
+    url = reverse("reports:participant", args=[participant.pk])
 
     def seen(who):
         client.force_login(personas[who])
@@ -125,7 +125,7 @@ def test_participant_page_shows_a_rename_at_once_and_masks_per_viewer(client, pe
 def test_institution_page_shows_a_new_enrolment_at_once(staff_client):
     institution = InstitutionFactory(name="Dinas Arsip")
     EnrolmentFactory(participant=ParticipantFactory(name="Ani", institution=institution))
-    url = reverse("participants:institution_detail", args=[institution.pk])
+    url = reverse("reports:institution", args=[institution.pk])
 
     def names():
         return re.findall(r'<a href="/participants/\d+/">([^<]+)</a>', staff_client.get(url).content.decode())
@@ -138,7 +138,7 @@ def test_institution_page_shows_a_new_enrolment_at_once(staff_client):
 
 def test_program_list_shows_changes_at_once_and_the_downloads_per_permission(english, personas):
     ProgramFactory(title="PKN II Angkatan I", year=2025)
-    url = reverse("programs:list")
+    url = reverse("reports:program_list")
 
     def seen(who):
         english.force_login(personas[who])
@@ -158,7 +158,7 @@ def test_program_list_shows_changes_at_once_and_the_downloads_per_permission(eng
 
 def test_an_enrolment_status_change_shows_on_the_overview_and_dashboard(staff_client):
     enrolment = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
-    dashboard = reverse("programs:detail", args=[enrolment.program.pk])
+    dashboard = reverse("reports:program", args=[enrolment.program.pk])
     before = (figure(staff_client, "passed"), "1 passed" in staff_client.get(dashboard).content.decode())
 
     enrolment.status = EnrolmentStatus.PASSED
@@ -202,13 +202,13 @@ def test_on_postgresql_the_first_move_of_a_fresh_sequence_counts():
 
 
 CACHED_TEMPLATES = [
-    "programs/_overview_body.html",
-    "programs/_program_summary.html",
-    "programs/_program_people.html",
-    "programs/_program_table.html",
-    "programs/_program_list_body.html",
-    "participants/_participant_body.html",
-    "participants/_institution_body.html",
+    "reports/_overview_body.html",
+    "reports/_program_summary.html",
+    "reports/_program_people.html",
+    "reports/_program_table.html",
+    "reports/_program_list_body.html",
+    "reports/_participant_body.html",
+    "reports/_institution_body.html",
 ]
 
 

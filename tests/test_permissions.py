@@ -26,19 +26,19 @@ def pages(world):
     program, participant = world["program"], world["participant"]
     everyone = {"liaison_other", "liaison", "staff", "administrator"}
     return [
-        (reverse("programs:overview"), "Ikhtisar", everyone, set()),
-        (reverse("programs:list"), "PKN II Contoh 2025", everyone, set()),
-        (reverse("programs:detail", args=[program.pk]), "PKN II Contoh 2025", everyone, set()),
-        (reverse("programs:compare"), "Bandingkan", everyone, set()),
+        (reverse("reports:overview"), "Ikhtisar", everyone, set()),
+        (reverse("reports:program_list"), "PKN II Contoh 2025", everyone, set()),
+        (reverse("reports:program", args=[program.pk]), "PKN II Contoh 2025", everyone, set()),
+        (reverse("reports:compare"), "Bandingkan", everyone, set()),
         (
-            reverse("participants:detail", args=[participant.pk]),
+            reverse("reports:participant", args=[participant.pk]),
             "Rahmat Contoh",
             {"liaison", "staff", "administrator"},
             {"liaison_other"},
         ),
-        (reverse("participants:institution_list"), "Institusi", everyone, set()),
+        (reverse("reports:institutions"), "Institusi", everyone, set()),
         (
-            reverse("participants:institution_detail", args=[world["unit_a"].pk]),
+            reverse("reports:institution", args=[world["unit_a"].pk]),
             "Biro SDM Kementerian Contoh A",
             {"liaison", "staff", "administrator"},
             {"liaison_other"},
@@ -73,7 +73,7 @@ def test_every_staff_page_answers_each_role_as_expected(client, world, role):
 def test_liaison_sees_only_participants_of_their_institution_and_its_units(client, world):
     client.force_login(world["liaison"])
 
-    response = client.get(reverse("programs:detail", args=[world["program"].pk]))
+    response = client.get(reverse("reports:program", args=[world["program"].pk]))
 
     names = [enrolment.participant.name for enrolment in response.context["page"]]
     assert names == ["Rahmat Contoh"]
@@ -86,6 +86,6 @@ def test_liaison_without_link_sees_no_participant(client, world):
 
     client.force_login(make_user("unlinked", groups=["Penghubung instansi"]))
 
-    response = client.get(reverse("programs:detail", args=[world["program"].pk]))
+    response = client.get(reverse("reports:program", args=[world["program"].pk]))
 
     assert list(response.context["page"]) == []

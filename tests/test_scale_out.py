@@ -294,7 +294,7 @@ def test_two_app_servers_share_session_import_preview_and_export(servers):
     assert b"Imported peserta.csv: 1 new, 0 updated, 0 unchanged." in page
 
     # The second server's export holds the imported participant.
-    status, _, body = browser.open(f"{second}{reverse('exports:enrolments', args=['csv'])}")
+    status, _, body = browser.open(f"{second}{reverse('reports:enrolments', args=['csv'])}")
     assert status == 200
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     table = rows[: rows.index([])]

@@ -46,7 +46,7 @@ def test_administrator_unlocks_an_account_in_the_admin(client, admin_client):
     response = login(client, "budi", "benar-sekali-2025")
 
     assert AccessAttempt.objects.count() == 0
-    assert (response.status_code, response["Location"]) == (302, reverse("programs:overview"))
+    assert (response.status_code, response["Location"]) == (302, reverse("reports:overview"))
 
 
 def test_session_ends_at_the_absolute_limit(client, personas, settings):
@@ -56,7 +56,7 @@ def test_session_ends_at_the_absolute_limit(client, personas, settings):
     session[SESSION_STARTED] = int(time.time()) - 3601
     session.save()
 
-    response = client.get(reverse("programs:overview"))
+    response = client.get(reverse("reports:overview"))
 
     assert (response.status_code, response["Location"]) == (302, f"{reverse('login')}?next=/")
     assert "_auth_user_id" not in client.session
@@ -65,7 +65,7 @@ def test_session_ends_at_the_absolute_limit(client, personas, settings):
 def test_session_within_the_limit_stays(client, personas):
     client.force_login(personas["staff"])
 
-    response = client.get(reverse("programs:overview"))
+    response = client.get(reverse("reports:overview"))
 
     assert response.status_code == 200
     assert response.context["user"] == personas["staff"]
@@ -80,7 +80,7 @@ def test_idle_expiry_is_thirty_minutes_by_default(client, personas):
 def test_pages_send_a_content_security_policy_with_a_nonce(client, personas):
     client.force_login(personas["staff"])
 
-    response = client.get(reverse("programs:overview"))
+    response = client.get(reverse("reports:overview"))
 
     policy = response["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in policy

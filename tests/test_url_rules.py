@@ -6,8 +6,8 @@ import re
 import pytest
 from django.urls import get_resolver, reverse
 
+from lifecycle.services import issue_certificate
 from participants.models import EnrolmentStatus
-from participants.services import issue_certificate
 from tests.factories import (
     ChangeProjectFactory,
     EnrolmentFactory,
@@ -57,13 +57,13 @@ RULES = {
     "set_language": (None, dict.fromkeys(ROLES, "redirect")),
     "password_change": (None, {"anonymous": "login", **dict.fromkeys(SIGNED_IN, "ok")}),
     "password_change_done": (None, {"anonymous": "login", **dict.fromkeys(SIGNED_IN, "ok")}),
-    "programs:overview": (None, staff_page()),
-    "programs:list": (None, staff_page()),
-    "programs:compare": (None, staff_page()),
-    "programs:detail": (lambda w: {"pk": w["program"].pk}, staff_page()),
-    "participants:detail": (lambda w: {"pk": w["participant"].pk}, staff_page(IN_SCOPE, {"liaison_other"})),
-    "participants:institution_list": (None, staff_page()),
-    "lifecycle_programs:schedule": (lambda w: {"pk": w["program"].pk}, staff_page()),
+    "reports:overview": (None, staff_page()),
+    "reports:program_list": (None, staff_page()),
+    "reports:compare": (None, staff_page()),
+    "reports:program": (lambda w: {"pk": w["program"].pk}, staff_page()),
+    "reports:participant": (lambda w: {"pk": w["participant"].pk}, staff_page(IN_SCOPE, {"liaison_other"})),
+    "reports:institutions": (None, staff_page()),
+    "programs:schedule": (lambda w: {"pk": w["program"].pk}, staff_page()),
     "lifecycle:attendance_entry": (lambda w: {"pk": w["session"].pk}, staff_page({"administrator"})),
     "lifecycle:seminar_entry": (
         lambda w: {"pk": w["project"].pk, "kind": "design"},
@@ -87,17 +87,17 @@ RULES = {
     ),
     "lifecycle:certificate_revoke": (lambda w: {"pk": w["certificate"].pk}, staff_page({"administrator"})),
     "lifecycle:certificate_reissue": (lambda w: {"pk": w["certificate"].pk}, staff_page({"administrator"})),
-    "verify:certificate": (lambda w: {"token": w["certificate"].token}, dict.fromkeys(ROLES, "ok")),
-    "exports:roster": (lambda w: {"pk": w["program"].pk, "fmt": "csv"}, staff_page()),
-    "exports:enrolments": (lambda w: {"fmt": "csv"}, staff_page()),
-    "exports:institutions": (lambda w: {"fmt": "csv"}, staff_page()),
-    "exports:history": (lambda w: {"fmt": "csv"}, staff_page()),
+    "lifecycle:verify": (lambda w: {"token": w["certificate"].token}, dict.fromkeys(ROLES, "ok")),
+    "reports:roster": (lambda w: {"pk": w["program"].pk, "fmt": "csv"}, staff_page()),
+    "reports:enrolments": (lambda w: {"fmt": "csv"}, staff_page()),
+    "reports:institutions_export": (lambda w: {"fmt": "csv"}, staff_page()),
+    "reports:history": (lambda w: {"fmt": "csv"}, staff_page()),
     # Everything held about a participant, unmasked: personal data, within the user's scope.
-    "privacy:subject_export": (
+    "reports:subject_export": (
         lambda w: {"pk": w["participant"].pk},
         staff_page({"liaison", "administrator"}, {"liaison_other"}),
     ),
-    "participants:institution_detail": (
+    "reports:institution": (
         lambda w: {"pk": w["unit_a"].pk},
         staff_page(IN_SCOPE, {"liaison_other"}),
     ),

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.functional import SimpleLazyObject
 
+from .pagination import EstimatedCountPaginator
+
 
 class AdminSite(admin.AdminSite):
     """The project's admin site (trainingtracker.apps.AdminConfig makes it admin.site).
@@ -14,3 +16,39 @@ class AdminSite(admin.AdminSite):
         """Worked out when a template first reads it: the index pages do, the other pages no longer do."""
         build = super().get_app_list
         return SimpleLazyObject(lambda: build(request, app_label))
+
+
+class BigTableAdminMixin:
+    """For the admin lists of big tables: pages of 25 rows, counted without a full COUNT(*) on PostgreSQL
+    (EstimatedCountPaginator), no second count of the unfiltered table. Django's own changelist otherwise."""
+
+    list_per_page = 25
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+class ReadOnlyAdminMixin:
+    """For records: they are listed and read in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """History rows: shown, never edited or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -10,7 +10,7 @@ class TrainingTrackerConfig(AppConfig):
     verbose_name = "trainingtracker"
 
     def ready(self):
-        from .middleware import stamp_session_start
+        from trainingtracker.middleware import stamp_session_start
 
         user_logged_in.connect(stamp_session_start, dispatch_uid="trainingtracker.stamp_session_start")
 

@@ -76,8 +76,12 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "trainingtracker",
+    # The domain, lowest layer first: each app imports only the apps above it in this list.
     "programs",
     "participants",
+    "lifecycle",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +161,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = 1 if envbool("BEHIND_PROXY", False) else None
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "programs:overview"
+LOGIN_REDIRECT_URL = "reports:overview"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "id"
@@ -197,13 +201,6 @@ CACHES["pages"] = {
     "LOCATION": "pages",
     "TIMEOUT": 10 * 60,
     "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", 500)},
-}
-# The admin's big lists, whole pages kept the same way (trainingtracker/admin_lists.py), apart so that paging
-# through the admin does not push the staff pages' fragments out.
-CACHES["admin_lists"] = {
-    **CACHES["pages"],
-    "LOCATION": "admin_lists",
-    "OPTIONS": {"MAX_ENTRIES": envint("ADMIN_LIST_CACHE_ENTRIES", 200)},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

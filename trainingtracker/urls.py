@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from trainingtracker import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -15,10 +15,6 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("programs.urls")),
-    path("participants/", include("participants.urls")),
-    path("", include("programs.urls_lifecycle")),
-    path("participants/", include("participants.urls_lifecycle")),
-    path("verify/", include("participants.urls_verify")),
-    path("exports/", include("participants.urls_exports")),
-    path("participants/", include("participants.urls_privacy")),
+    path("", include("lifecycle.urls")),
+    path("", include("reports.urls")),
 ]

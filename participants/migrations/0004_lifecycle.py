@@ -3,7 +3,9 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
+import lifecycle.models
 import participants.models
+import programs.models
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -67,7 +69,7 @@ class Migration(migrations.Migration):
                 ('signing_place', models.CharField(blank=True, max_length=100, verbose_name='place of signing')),
                 ('qualification', models.CharField(blank=True, max_length=60, verbose_name='qualification')),
                 ('final_score', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='final score')),
-                ('token', models.CharField(default=participants.models.new_certificate_token, max_length=64, unique=True, verbose_name='verification token')),
+                ('token', models.CharField(default=lifecycle.models.new_certificate_token, max_length=64, unique=True, verbose_name='verification token')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
                 ('revocation_reason', models.CharField(blank=True, max_length=255, verbose_name='reason for the revocation')),
@@ -155,7 +157,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('minimum_attendance', models.DecimalField(decimal_places=2, default=Decimal('90'), help_text='Share of the recorded sessions a participant must attend (present or late).', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='minimum attendance (%)')),
                 ('target_position_level', models.CharField(blank=True, choices=[('jpt_utama', 'JPT Utama'), ('jpt_madya', 'JPT Madya'), ('jpt_pratama', 'JPT Pratama (echelon II)'), ('administrator', 'Administrator (echelon III)'), ('pengawas', 'Pengawas (echelon IV)'), ('pelaksana', 'Pelaksana'), ('jf_ahli_utama', 'JF Ahli Utama'), ('jf_ahli_madya', 'JF Ahli Madya'), ('jf_ahli_muda', 'JF Ahli Muda'), ('jf_ahli_pertama', 'JF Ahli Pertama'), ('jf_penyelia', 'JF Penyelia'), ('jf_mahir', 'JF Mahir'), ('jf_terampil', 'JF Terampil'), ('jf_pemula', 'JF Pemula'), ('non_asn', 'Not a civil servant (police, state enterprise, ...)')], help_text='Alumni appointed to this level count as appointed to the target position.', max_length=20, verbose_name='target position level')),
-                ('certificate_number_format', models.CharField(default='{seq:03d}/STTP/{code}/{organiser}/{year}', help_text='Fields: {seq} running number per organiser and year ({seq:03d} pads it to three digits), {year}, {type}, {code}, {organiser}, {angkatan}.', max_length=120, validators=[participants.models.validate_certificate_number_format], verbose_name='certificate number format')),
+                ('certificate_number_format', models.CharField(default='{seq:03d}/STTP/{code}/{organiser}/{year}', help_text='Fields: {seq} running number per organiser and year ({seq:03d} pads it to three digits), {year}, {type}, {code}, {organiser}, {angkatan}.', max_length=120, validators=[programs.models.validate_certificate_number_format], verbose_name='certificate number format')),
                 ('signer_name', models.CharField(blank=True, help_text="Empty: the head of the organiser named in the program's roles.", max_length=150, verbose_name="signer's name")),
                 ('signer_position', models.CharField(blank=True, help_text='Empty: the position of that head.', max_length=200, verbose_name="signer's position")),
                 ('signing_place', models.CharField(blank=True, help_text="Empty: the last part of the program's venue (its town).", max_length=100, verbose_name='place of signing')),

@@ -3,7 +3,9 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
+import lifecycle.models
 import participants.models
+import programs.models
 import participants.nip
 import simple_history.models
 from django.conf import settings
@@ -105,7 +107,7 @@ class Migration(migrations.Migration):
                 ('signing_place', models.CharField(blank=True, max_length=100, verbose_name='place of signing')),
                 ('qualification', models.CharField(blank=True, max_length=60, verbose_name='qualification')),
                 ('final_score', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='final score')),
-                ('token', models.CharField(db_index=True, default=participants.models.new_certificate_token, max_length=64, verbose_name='verification token')),
+                ('token', models.CharField(db_index=True, default=lifecycle.models.new_certificate_token, max_length=64, verbose_name='verification token')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
                 ('revocation_reason', models.CharField(blank=True, max_length=255, verbose_name='reason for the revocation')),

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from participants.factories import LiaisonFactory, UserFactory
+from demo.factories import LiaisonFactory, UserFactory
 
 ADMINISTRATOR, STAFF, LIAISON = "Administrator", "Staf", "Penghubung instansi"
 

@@ -2,8 +2,10 @@ import datetime
 
 import pytest
 
-from participants.lifecycle import appointment_counts
-from participants.models import Enrolment, EnrolmentStatus, PositionLevel, add_months
+from lifecycle.models import add_months
+from lifecycle.panels import appointment_counts
+from participants.models import Enrolment, EnrolmentStatus
+from programs.models import PositionLevel
 from tests.factories import AppointmentFactory, EnrolmentFactory, ProgramFactory, ProgramTypeFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from participants.models import Attendance, AttendanceCorrection, AttendanceStatus, Enrolment, EnrolmentStatus
-from participants.services import record_attendance
+from lifecycle.models import Attendance, AttendanceCorrection, AttendanceStatus, EnrolmentResult
+from lifecycle.services import record_attendance
+from participants.models import EnrolmentStatus
 from tests.factories import (
     AttendanceFactory,
     EnrolmentFactory,
@@ -35,18 +36,18 @@ def test_attendance_rate_counts_present_and_late_as_attended():
     enrolment = EnrolmentFactory()
     attend(enrolment, [P, P, L, E, A, P, P, L])
 
-    assert enrolment.attendance_rate == Decimal("75.0")
+    assert EnrolmentResult.objects.get(pk=enrolment.pk).attendance_rate == Decimal("75.0")
 
 
 def test_attendance_rate_is_none_before_any_record():
-    assert EnrolmentFactory().attendance_rate is None
+    assert EnrolmentResult.objects.get(pk=EnrolmentFactory().pk).attendance_rate is None
 
 
 def test_attendance_rate_from_the_annotation_equals_the_property():
     enrolment = EnrolmentFactory()
     attend(enrolment, [P, A, L])
 
-    annotated = Enrolment.objects.with_attendance().get(pk=enrolment.pk)
+    annotated = EnrolmentResult.objects.with_attendance().get(pk=enrolment.pk)
 
     assert (annotated.attendance_recorded, annotated.attendance_attended) == (3, 2)
     assert annotated.attendance_rate == Decimal("66.7")
@@ -272,7 +273,7 @@ def test_attendance_entry_shows_a_liaison_only_their_institution(client):
     home, elsewhere = InstitutionFactory(), InstitutionFactory()
     mine = EnrolmentFactory(program=session.program, participant=ParticipantFactory(institution=home))
     theirs = EnrolmentFactory(program=session.program, participant=ParticipantFactory(institution=elsewhere))
-    client.force_login(persona("liaison", institution=home, perms=["participants.change_attendance"]))
+    client.force_login(persona("liaison", institution=home, perms=["lifecycle.change_attendance"]))
 
     shown = client.get(entry_url(session)).context["form"].rows
     post_marks(client, session, {mine: (P, ""), theirs: (A, "")})

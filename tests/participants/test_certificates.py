@@ -13,14 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 from django.urls import reverse
 
-from participants.certificates import render_certificate_pdf, verification_qr
-from participants.models import Certificate, CertificateCounter, EnrolmentStatus, ProgramTypeRules
-from participants.services import (
-    issue_certificate,
-    issue_certificates,
-    reissue_certificate,
-    revoke_certificate,
-)
+from lifecycle.documents import render_certificate_pdf, verification_qr
+from lifecycle.models import Certificate, CertificateCounter
+from lifecycle.services import issue_certificate, issue_certificates, reissue_certificate, revoke_certificate
+from participants.models import EnrolmentStatus
+from programs.models import ProgramTypeRules
 from tests.factories import (
     EnrolmentFactory,
     InstitutionFactory,
@@ -308,7 +305,7 @@ def test_verification_page_needs_no_login_and_shows_only_what_confirms(client):
     )
     participant = certificate.enrolment.participant
 
-    response = client.get(reverse("verify:certificate", args=[certificate.token]))
+    response = client.get(reverse("lifecycle:verify", args=[certificate.token]))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -335,7 +332,7 @@ def test_verification_page_shows_a_revoked_certificate_as_revoked(english):
     certificate = certificate_with_person()
     revoke_certificate(certificate=certificate, reason="Salah terbit", revoked_by=None)
 
-    response = english.get(reverse("verify:certificate", args=[certificate.token]))
+    response = english.get(reverse("lifecycle:verify", args=[certificate.token]))
 
     page = response.content.decode()
     assert "Revoked certificate" in page
@@ -346,7 +343,7 @@ def test_verification_page_shows_a_revoked_certificate_as_revoked(english):
 def test_verification_page_of_an_unknown_token_is_404(client):
     certificate_with_person()
 
-    assert client.get(reverse("verify:certificate", args=["no-such-token"])).status_code == 404
+    assert client.get(reverse("lifecycle:verify", args=["no-such-token"])).status_code == 404
 
 
 def test_verification_page_is_not_reachable_by_the_number(client):
@@ -591,7 +588,7 @@ def test_certificate_pages_are_open_to_administrators(client, name, status):
 def test_certificate_of_another_institution_is_404_for_a_liaison(client, name):
     url = urls_for(issue_certificate(enrolment=passed_enrolment(), issued_by=None))[name]
     client.force_login(
-        persona("liaison", institution=InstitutionFactory(), perms=["participants.change_certificate"])
+        persona("liaison", institution=InstitutionFactory(), perms=["lifecycle.change_certificate"])
     )
 
     assert fetch(client, name, url).status_code == 404
@@ -706,7 +703,7 @@ VERIFY_QUERIES = 1
 def test_verification_page_queries_do_not_grow_with_certificates(client, django_assert_num_queries):
     program = banten_program()
     certificate = issue_certificate(enrolment=passed_enrolment(program=program), issued_by=None)
-    url = reverse("verify:certificate", args=[certificate.token])
+    url = reverse("lifecycle:verify", args=[certificate.token])
     with django_assert_num_queries(VERIFY_QUERIES):
         client.get(url)
 

@@ -2,19 +2,19 @@ import datetime
 
 import pytest
 
-from participants.demo import fill_with_demo_participants
-from participants.demo_lifecycle import clear_lifecycle_demo, fill_lifecycle_demo
-from participants.models import (
+from demo.lifecycle import clear_lifecycle_demo, fill_lifecycle_demo
+from demo.people import fill_with_demo_participants
+from lifecycle.models import (
     Appointment,
     Attendance,
     Certificate,
-    Enrolment,
-    EnrolmentStatus,
+    EnrolmentResult,
     EvaluationScore,
     GraduationDecision,
     Seminar,
     SeminarScore,
 )
+from participants.models import Enrolment, EnrolmentStatus
 from programs.models import ProgramRole, RoleKind, Session
 from tests.factories import PersonFactory, ProgramFactory
 
@@ -74,7 +74,7 @@ def test_fill_lifecycle_demo_agrees_with_the_enrolment_statuses(cohort):
     passed = set(Enrolment.objects.filter(status=EnrolmentStatus.PASSED).values_list("pk", flat=True))
     assert set(Certificate.objects.valid().values_list("enrolment_id", flat=True)) == passed
     assert Certificate.objects.revoked().count() == 1
-    results = Enrolment.objects.with_attendance().with_results()
+    results = EnrolmentResult.objects.with_attendance().with_results()
     assert all(
         e.attendance_rate >= 90 and e.qualification_passes
         for e in results.filter(status=EnrolmentStatus.PASSED)

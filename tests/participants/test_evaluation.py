@@ -6,7 +6,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from participants.models import Enrolment, EvaluationComponent, EvaluationScore, Qualification
+from lifecycle.models import EnrolmentResult, EvaluationScore
+from participants.models import Enrolment
+from programs.models import EvaluationComponent, Qualification
 from tests.factories import EnrolmentFactory, ProgramFactory
 from tests.lifecycle_support import components_of, score_all
 
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def result(enrolment):
-    row = Enrolment.objects.with_results().get(pk=enrolment.pk)
+    row = EnrolmentResult.objects.with_results().get(pk=enrolment.pk)
     return row.final_score, row.qualification, row.qualification_passes
 
 
@@ -86,7 +88,7 @@ def test_threshold_edited_in_the_admin_changes_the_qualification(admin_client):
     assert result(enrolment)[1] == "Memuaskan"
 
     response = admin_client.post(
-        reverse("admin:participants_qualification_change", args=[memuaskan.pk]),
+        reverse("admin:programs_qualification_change", args=[memuaskan.pk]),
         {"program_type": memuaskan.program_type_id, "label": "Memuaskan", "min_score": "86", "passes": "on"},
     )
 
@@ -103,7 +105,7 @@ def test_weight_edited_in_the_admin_changes_the_final_score(admin_client):
     assert result(enrolment)[0] == Decimal("76.00")
 
     admin_client.post(
-        reverse("admin:participants_evaluationcomponent_change", args=[project.pk]),
+        reverse("admin:programs_evaluationcomponent_change", args=[project.pk]),
         {
             "program_type": project.program_type_id,
             "name": project.name,
@@ -134,10 +136,10 @@ def test_best_participants_are_ordered_by_final_score():
     score_all(high, [95, 95, 95, 95])
     score_all(middle, [80, 80, 80, 80])
 
-    best = Enrolment.objects.filter(program=program).with_results().best(2)
+    best = EnrolmentResult.objects.filter(program=program).with_results().best(2)
 
     assert list(best) == [high, middle]
-    assert unscored not in Enrolment.objects.filter(program=program).with_results().best()
+    assert unscored not in EnrolmentResult.objects.filter(program=program).with_results().best()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,7 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from participants.exports import (
+from demo.factories import UserFactory
+from lifecycle.models import AttendanceStatus, EnrolmentResult
+from lifecycle.services import issue_certificate, reissue_certificate, revoke_certificate
+from participants.models import Enrolment, EnrolmentStatus, Gender, Rank
+from programs.models import EvaluationComponent, InstitutionKind, Qualification
+from reports.exports import (
     EnrolmentsExporter,
     HistoryExporter,
     PdfFontMissing,
@@ -19,19 +24,7 @@ from participants.exports import (
     find_font,
     neutralise,
 )
-from participants.factories import UserFactory
-from participants.models import (
-    AttendanceStatus,
-    Enrolment,
-    EnrolmentStatus,
-    EvaluationComponent,
-    ExportLog,
-    Gender,
-    Qualification,
-    Rank,
-)
-from participants.services import issue_certificate, reissue_certificate, revoke_certificate
-from programs.models import InstitutionKind
+from reports.models import ExportLog
 from tests.factories import (
     AttendanceFactory,
     ChangeProjectFactory,
@@ -50,7 +43,8 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name, fmt, *args, **params):
-    address = reverse(f"exports:{name}", args=[*args, fmt])
+    name = "institutions_export" if name == "institutions" else name
+    address = reverse(f"reports:{name}", args=[*args, fmt])
     if params:
         address += "?" + "&".join(f"{key}={value}" for key, value in params.items())
     return address
@@ -720,12 +714,12 @@ def test_export_log_is_read_only_in_the_admin(english, admin_user, admin_client,
     RosterExporter(user=None, program=cohort).write("csv", io.BytesIO())
     log = ExportLog.objects.get()
 
-    changelist = english.get(reverse("admin:participants_exportlog_changelist"))
-    change = english.get(reverse("admin:participants_exportlog_change", args=[log.pk]))
+    changelist = english.get(reverse("admin:reports_exportlog_changelist"))
+    change = english.get(reverse("admin:reports_exportlog_change", args=[log.pk]))
 
     assert "Roster of a program" in changelist.content.decode()
     assert 'name="_save"' not in change.content.decode()
-    assert admin_client.get(reverse("admin:participants_exportlog_add")).status_code == 403
+    assert admin_client.get(reverse("admin:reports_exportlog_add")).status_code == 403
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
@@ -863,7 +857,7 @@ def test_lifecycle_columns_agree_with_the_pages_rules(cohort):
             enrolment.qualification or "",
             enrolment.certificate_number or "",
         ]
-        for enrolment in Enrolment.objects.filter(program=program)
+        for enrolment in EnrolmentResult.objects.filter(program=program)
         .with_results()
         .with_certificate()
         .order_by("participant__name")
@@ -963,7 +957,7 @@ def test_lifecycle_columns_at_the_edges_of_the_rules_in_every_dataset(english, a
     ]
     assert rows == [
         [e.attendance_rate, e.final_score, neutralise(e.qualification or ""), e.certificate_number or ""]
-        for e in Enrolment.objects.filter(program=program)
+        for e in EnrolmentResult.objects.filter(program=program)
         .with_results()
         .with_certificate()
         .order_by("participant__name")

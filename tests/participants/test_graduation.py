@@ -4,14 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from participants.models import (
-    Certificate,
-    EnrolmentStatus,
-    GraduationDecision,
-    SeminarDecision,
-    SeminarKind,
-)
-from participants.services import decide_graduation, issue_certificate
+from lifecycle.models import Certificate, GraduationDecision, SeminarDecision
+from lifecycle.services import decide_graduation, issue_certificate
+from participants.models import EnrolmentStatus
+from programs.models import SeminarKind
 from tests.factories import (
     AttendanceFactory,
     ChangeProjectFactory,
@@ -115,7 +111,7 @@ def test_admin_adds_a_decision_through_the_service(admin_client, admin_user):
     enrolment = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
 
     response = admin_client.post(
-        reverse("admin:participants_graduationdecision_add"),
+        reverse("admin:lifecycle_graduationdecision_add"),
         {"enrolment": enrolment.pk, "outcome": "failed", "note": ""},
     )
 
@@ -131,7 +127,7 @@ def test_admin_change_without_a_note_shows_the_error(admin_client, settings):
     decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.FAILED, decided_by=None)
 
     response = admin_client.post(
-        reverse("admin:participants_graduationdecision_add"),
+        reverse("admin:lifecycle_graduationdecision_add"),
         {"enrolment": enrolment.pk, "outcome": "passed", "note": ""},
     )
 
@@ -147,7 +143,7 @@ def test_admin_shows_a_recorded_decision_read_only(admin_client):
     decision = decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.FAILED, decided_by=None)
 
     response = admin_client.post(
-        reverse("admin:participants_graduationdecision_change", args=[decision.pk]),
+        reverse("admin:lifecycle_graduationdecision_change", args=[decision.pk]),
         {"enrolment": enrolment.pk, "outcome": "passed", "note": "diubah"},
     )
 

@@ -6,9 +6,10 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from participants.lifecycle import participant_panel
-from participants.models import AttendanceStatus, EnrolmentStatus
-from participants.services import decide_graduation, issue_certificate, reissue_certificate
+from lifecycle.models import AttendanceStatus
+from lifecycle.panels import participant_panel
+from lifecycle.services import decide_graduation, issue_certificate, reissue_certificate
+from participants.models import EnrolmentStatus
 from tests.factories import (
     AppointmentFactory,
     AttendanceFactory,
@@ -98,14 +99,14 @@ def test_participant_partial_renders_the_warning_and_the_certificate_links():
     certificate = issue_certificate(enrolment=enrolment, issued_by=None)
 
     html = render_to_string(
-        "participants/lifecycle/_participant_panel.html",
+        "lifecycle/_participant_panel.html",
         {"lifecycle": participant_panel(participant, persona("administrator"))},
     )
 
     assert "Below the minimum of 90%." in html
     assert "Sangat Memuaskan" in html
     assert reverse("lifecycle:certificate_pdf", args=[certificate.pk]) in html
-    assert reverse("verify:certificate", args=[certificate.token]) in html
+    assert reverse("lifecycle:verify", args=[certificate.token]) in html
 
 
 def test_participant_partial_hides_the_pdf_link_without_personal_data_permission():
@@ -116,12 +117,12 @@ def test_participant_partial_hides_the_pdf_link_without_personal_data_permission
     certificate = issue_certificate(enrolment=enrolment, issued_by=None)
 
     html = render_to_string(
-        "participants/lifecycle/_participant_panel.html",
+        "lifecycle/_participant_panel.html",
         {"lifecycle": participant_panel(participant, persona("staff"))},
     )
 
     assert reverse("lifecycle:certificate_pdf", args=[certificate.pk]) not in html
-    assert reverse("verify:certificate", args=[certificate.token]) in html
+    assert reverse("lifecycle:verify", args=[certificate.token]) in html
 
 
 # enrolments with attendance and results, their scores, decisions and certificates (3), the components,
@@ -141,7 +142,7 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
         fresh = User.objects.get(pk=user.pk)
         with django_assert_num_queries(PARTICIPANT_PANEL_QUERIES):
             return render_to_string(
-                "participants/lifecycle/_participant_panel.html",
+                "lifecycle/_participant_panel.html",
                 {"lifecycle": participant_panel(participant, fresh)},
             )
 

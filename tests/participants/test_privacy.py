@@ -10,18 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from lifecycle.models import GraduationDecision
+from lifecycle.services import issue_certificate, revoke_certificate
 from participants.access import mask
-from participants.models import (
-    Enrolment,
-    EnrolmentStatus,
-    ExportLog,
-    GraduationDecision,
-    ImportBatch,
-    Participant,
-    PersonalDataAccess,
-)
-from participants.services import issue_certificate, revoke_certificate
+from participants.models import Enrolment, EnrolmentStatus, ImportBatch, Participant, PersonalDataAccess
 from programs.stats import overview_figures
+from reports.models import ExportLog
 from tests.factories import (
     AppointmentFactory,
     AttendanceFactory,
@@ -54,7 +48,7 @@ def test_participant_page_records_who_saw_it_and_whether_unmasked(client, person
     participant = ParticipantFactory(institution=personas["unit_a"])
     for role in ["staff", "liaison"]:
         client.force_login(personas[role])
-        client.get(reverse("participants:detail", args=[participant.pk]))
+        client.get(reverse("reports:participant", args=[participant.pk]))
 
     assert accesses() == [
         ("staff", "page", participant.pk, False, "web"),
@@ -66,7 +60,7 @@ def test_participant_page_outside_scope_records_nothing(client, personas):
     participant = ParticipantFactory(institution=personas["unit_a"])
     client.force_login(personas["liaison_other"])
 
-    response = client.get(reverse("participants:detail", args=[participant.pk]))
+    response = client.get(reverse("reports:participant", args=[participant.pk]))
 
     assert response.status_code == 404
     assert accesses() == []
@@ -76,7 +70,7 @@ def test_list_export_is_recorded_once_in_the_export_log(client, personas):
     EnrolmentFactory(participant=ParticipantFactory(institution=personas["unit_a"]))
     client.force_login(personas["staff"])
 
-    response = client.get(reverse("exports:enrolments", kwargs={"fmt": "csv"}))
+    response = client.get(reverse("reports:enrolments", kwargs={"fmt": "csv"}))
     b"".join(response.streaming_content)
 
     assert [(log.user.username, log.dataset) for log in ExportLog.objects.all()] == [("staff", "enrolments")]
@@ -86,7 +80,7 @@ def test_list_export_is_recorded_once_in_the_export_log(client, personas):
 def test_access_log_admin_is_read_only(client, personas):
     participant = ParticipantFactory(institution=personas["unit_a"])
     client.force_login(personas["staff"])
-    client.get(reverse("participants:detail", args=[participant.pk]))
+    client.get(reverse("reports:participant", args=[participant.pk]))
     client.force_login(personas["administrator"])
     row = PersonalDataAccess.objects.get()
 
@@ -129,7 +123,7 @@ def test_subject_export_holds_everything_about_the_participant(client, personas,
     participant, enrolment, certificate = full_record
     client.force_login(personas["liaison"])
 
-    response = client.get(reverse("privacy:subject_export", args=[participant.pk]))
+    response = client.get(reverse("reports:subject_export", args=[participant.pk]))
 
     names, data = read_archive(response.content)
     assert response["Content-Disposition"] == (
@@ -201,7 +195,7 @@ def test_subject_export_is_refused_without_personal_data_permission(client, pers
     participant = ParticipantFactory(institution=personas["unit_a"])
     client.force_login(personas["staff"])
 
-    response = client.get(reverse("privacy:subject_export", args=[participant.pk]))
+    response = client.get(reverse("reports:subject_export", args=[participant.pk]))
 
     assert response.status_code == 403
     assert accesses() == []
@@ -362,7 +356,7 @@ def test_verification_still_answers_after_anonymising(client, english, old_and_r
     old, _both, certificate = old_and_recent
     run_anonymise("--years", "10")
 
-    response = client.get(reverse("verify:certificate", args=[certificate.token]))
+    response = client.get(reverse("lifecycle:verify", args=[certificate.token]))
 
     page = response.content.decode()
     assert response.context["name"] == f"Anonymised participant {old.pk}"
@@ -378,7 +372,7 @@ def test_verification_of_a_revoked_certificate_after_anonymising(client, old_and
     revoke_certificate(certificate=certificate, reason="Salah nama", revoked_by=None)
     run_anonymise("--years", "10")
 
-    response = client.get(reverse("verify:certificate", args=[certificate.token]))
+    response = client.get(reverse("lifecycle:verify", args=[certificate.token]))
 
     assert response.context["valid"] is False
 
@@ -419,9 +413,9 @@ def test_page_masks_personal_data_for_staff_and_shows_it_to_liaison(
     participant, program, enrolment = enrolled
     issue_certificate(enrolment=enrolment, issued_by=personas["administrator"])
     url = {
-        "participant": reverse("participants:detail", args=[participant.pk]),
-        "institution": reverse("participants:institution_detail", args=[personas["unit_a"].pk]),
-        "program": reverse("programs:detail", args=[program.pk]),
+        "participant": reverse("reports:participant", args=[participant.pk]),
+        "institution": reverse("reports:institution", args=[personas["unit_a"].pk]),
+        "program": reverse("reports:program", args=[program.pk]),
         "certificate_register": reverse("lifecycle:certificate_register", args=[program.pk]),
     }[which]
     client.force_login(personas["staff"])
@@ -451,7 +445,7 @@ def test_program_lifecycle_panel_shows_no_nip_or_birth_date(client, personas, en
     _participant, program, _enrolment = enrolled
     client.force_login(personas["staff"])
 
-    response = client.get(reverse("lifecycle_programs:schedule", args=[program.pk]))
+    response = client.get(reverse("programs:schedule", args=[program.pk]))
 
     assert response.status_code == 200
     assert shown_secrets(response) == []

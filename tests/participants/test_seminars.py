@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from participants.models import Seminar, SeminarAspect, SeminarKind, SeminarScore
-from participants.services import save_seminar
+from lifecycle.models import Seminar, SeminarScore
+from lifecycle.services import save_seminar
+from programs.models import SeminarAspect, SeminarKind
 from tests.factories import (
     ChangeProjectFactory,
     EnrolmentFactory,
@@ -206,7 +207,7 @@ def test_seminar_entry_is_open_to_administrators(client):
 def test_seminar_entry_of_another_institution_is_404_for_a_liaison(client):
     project, _examiner = project_with_examiner()
     client.force_login(
-        persona("liaison", institution=InstitutionFactory(), perms=["participants.change_seminar"])
+        persona("liaison", institution=InstitutionFactory(), perms=["lifecycle.change_seminar"])
     )
 
     assert client.get(entry_url(project)).status_code == 404
@@ -217,7 +218,7 @@ def test_seminar_entry_of_their_institution_is_open_to_a_liaison_with_the_permis
     project = ChangeProjectFactory(
         enrolment=EnrolmentFactory(participant=ParticipantFactory(institution=home))
     )
-    client.force_login(persona("liaison", institution=home, perms=["participants.change_seminar"]))
+    client.force_login(persona("liaison", institution=home, perms=["lifecycle.change_seminar"]))
 
     assert client.get(entry_url(project)).status_code == 200
 

@@ -54,7 +54,7 @@ def budi(personas):
 def test_participant_page_decodes_the_nip_for_those_allowed(english, personas, budi):
     english.force_login(personas["administrator"])
 
-    page = english.get(reverse("participants:detail", args=[budi.pk])).content.decode()
+    page = english.get(reverse("reports:participant", args=[budi.pk])).content.decode()
 
     assert "19860926 201505 1 001" in page
     assert "born 26 September 1986 · TMT CPNS 05/2015 · male · no. 001" in page
@@ -67,7 +67,7 @@ def test_participant_page_decodes_the_nip_for_those_allowed(english, personas, b
 def test_participant_page_masks_personal_data_for_staff(english, personas, budi):
     english.force_login(personas["staff"])
 
-    page = english.get(reverse("participants:detail", args=[budi.pk])).content.decode()
+    page = english.get(reverse("reports:participant", args=[budi.pk])).content.decode()
 
     assert "••••••••••••••1001" in page
     assert "198609262015051001" not in page and "19860926 201505 1 001" not in page
@@ -79,7 +79,7 @@ def test_participant_timeline_marks_overdue_and_done(english, personas, budi, ti
     time_machine_today(datetime.date(2025, 9, 1))
     english.force_login(personas["staff"])
 
-    response = english.get(reverse("participants:detail", args=[budi.pk]))
+    response = english.get(reverse("reports:participant", args=[budi.pk]))
 
     items = response.context["enrolments"][0].timeline.items
     assert [(i.label, i.done, i.overdue) for i in items] == [
@@ -103,7 +103,7 @@ def test_institution_page_counts_participants_sent_per_year_and_outcome(english,
         )
     english.force_login(personas["staff"])
 
-    response = english.get(reverse("participants:institution_detail", args=[institution.pk]))
+    response = english.get(reverse("reports:institution", args=[institution.pk]))
 
     assert [
         (r["year"], r["type"], r["total"], r["passed"], r["ongoing"], r["other"])
@@ -119,7 +119,7 @@ def test_institution_list_counts_and_filters_by_kind(english, personas):
     EnrolmentFactory.create_batch(2, participant__institution=city, status=EnrolmentStatus.PASSED)
     english.force_login(personas["staff"])
 
-    response = english.get(reverse("participants:institution_list"), {"kind": "city"})
+    response = english.get(reverse("reports:institutions"), {"kind": "city"})
 
     rows = [
         (i.name, i.participants_total, i.enrolments_total, i.passed_total) for i in response.context["page"]
@@ -130,7 +130,7 @@ def test_institution_list_counts_and_filters_by_kind(english, personas):
 def test_institution_list_liaison_sees_own_subtree_only(english, personas):
     english.force_login(personas["liaison"])
 
-    response = english.get(reverse("participants:institution_list"), {"sort": "name"})
+    response = english.get(reverse("reports:institutions"), {"sort": "name"})
 
     assert [i.name for i in response.context["page"]] == [
         "Biro SDM Kementerian Contoh A",
@@ -153,7 +153,7 @@ def grow(participant, programs):
 
 def test_participant_page_queries_do_not_grow(english, personas, budi):
     english.force_login(personas["administrator"])
-    url = reverse("participants:detail", args=[budi.pk])
+    url = reverse("reports:participant", args=[budi.pk])
     before = count(english, url)
     grow(budi, 3)
 
@@ -167,8 +167,8 @@ def test_participant_page_queries_do_not_grow(english, personas, budi):
 
 def test_institution_pages_queries_do_not_grow(english, personas, budi):
     english.force_login(personas["staff"])
-    detail = reverse("participants:institution_detail", args=[budi.institution.pk])
-    listing = reverse("participants:institution_list")
+    detail = reverse("reports:institution", args=[budi.institution.pk])
+    listing = reverse("reports:institutions")
     before = (count(english, detail), count(english, listing))
     grow(budi, 2)
     for _ in range(3):

@@ -2,7 +2,7 @@
 
 from django.template.loader import render_to_string
 
-from programs.charts import hbar_chart
+from reports.charts import hbar_chart
 
 
 def test_hbar_chart_escapes_and_shortens_labels():

@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from programs.lifecycle import current_phase
 from programs.models import Agenda, CurriculumRules, LearningMode, ProgramStatus, Session, Subject
+from programs.schedule import current_phase
 from tests.factories import AgendaFactory, ProgramFactory, ProgramTypeFactory, SessionFactory, SubjectFactory
 
 pytestmark = pytest.mark.django_db

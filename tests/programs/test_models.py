@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from participants.models import check_capacity_not_below_seats
 from programs.models import Program, ProgramStatus
 from programs.roman import from_roman, to_roman
 from tests.factories import EnrolmentFactory, InstitutionFactory, ProgramFactory, ProgramTypeFactory
@@ -97,7 +98,7 @@ def test_program_capacity_cannot_drop_below_seats_taken():
     program.capacity = 1
 
     with pytest.raises(ValidationError) as error:
-        program.full_clean()
+        check_capacity_not_below_seats(program)
 
     assert error.value.message_dict == {
         "capacity": ["2 participants already hold a seat; the capacity cannot be lower."]

@@ -7,18 +7,11 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from participants.models import (
-    AttendanceStatus,
-    EnrolmentStatus,
-    ProgramTypeRules,
-    SeminarAspect,
-    SeminarDecision,
-    SeminarKind,
-    SeminarScore,
-)
-from participants.services import issue_certificate
-from programs.lifecycle import program_panel
-from programs.models import Agenda, Program
+from lifecycle.models import AttendanceStatus, SeminarDecision, SeminarScore
+from lifecycle.services import issue_certificate
+from participants.models import EnrolmentStatus
+from programs.models import Agenda, Program, ProgramTypeRules, SeminarAspect, SeminarKind
+from reports.dashboard import program_panel
 from tests.factories import (
     AppointmentFactory,
     AttendanceFactory,
@@ -141,12 +134,12 @@ def test_dashboard_partial_renders_the_panel(settings):
     user = persona("administrator")
 
     html = render_to_string(
-        "programs/lifecycle/_dashboard_panel.html", {"lifecycle": program_panel(program, user, today=DURING)}
+        "reports/_dashboard_panel.html", {"lifecycle": program_panel(program, user, today=DURING)}
     )
 
     assert "Budi Santoso" in html
     assert "Budi Santoso</a>: 80.0%" in html  # the attendance warning
-    assert reverse("lifecycle_programs:schedule", args=[program.pk]) in html
+    assert reverse("programs:schedule", args=[program.pk]) in html
     assert reverse("lifecycle:certificate_register", args=[program.pk]) in html
 
 
@@ -167,7 +160,7 @@ def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_que
         fresh, bare_program = User.objects.get(pk=user.pk), Program.objects.get(pk=program.pk)
         with django_assert_num_queries(PROGRAM_PANEL_QUERIES):
             return render_to_string(
-                "programs/lifecycle/_dashboard_panel.html",
+                "reports/_dashboard_panel.html",
                 {"lifecycle": program_panel(bare_program, fresh, today=DURING)},
             )
 
@@ -182,7 +175,7 @@ def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_que
 # The loop _dashboard_panel.html had before programs.lifecycle.project_rows drew the rows.
 PROJECT_ROWS_TEMPLATE = """{% for project in lifecycle.projects %}
                 <tr>
-                  <td><a href="{% url 'participants:detail' project.enrolment.participant_id %}" title="{{ project.title }}">{{ project.enrolment.participant.full_name }}</a></td>
+                  <td><a href="{% url 'reports:participant' project.enrolment.participant_id %}" title="{{ project.title }}">{{ project.enrolment.participant.full_name }}</a></td>
                   <td>{{ project.stage_number }}. {{ project.get_stage_display }}</td>
                   <td class="text-end">{% if project.progress is not None %}{{ project.progress }}% ({{ project.milestones_done }}/{{ project.milestones_total }}){% else %}—{% endif %}</td>
                   <td class="text-end">{% if project.milestones_overdue %}<span class="badge text-bg-danger">{{ project.milestones_overdue }}</span>{% else %}0{% endif %}</td>

@@ -13,7 +13,7 @@ START = datetime.date(2025, 6, 23)  # a Monday
 
 
 def schedule_url(program, query=""):
-    return reverse("lifecycle_programs:schedule", args=[program.pk]) + query
+    return reverse("programs:schedule", args=[program.pk]) + query
 
 
 def make_program():
@@ -51,7 +51,7 @@ def test_schedule_is_shown_to_staff_administrators_and_liaisons(client, name):
 
 
 def test_schedule_of_an_unknown_program_is_404(admin_client):
-    response = admin_client.get(reverse("lifecycle_programs:schedule", args=[999999]))
+    response = admin_client.get(reverse("programs:schedule", args=[999999]))
 
     assert response.status_code == 404
 

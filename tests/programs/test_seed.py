@@ -4,8 +4,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from participants.demo_lifecycle import clear_lifecycle_demo
-from participants.models import ChangeProject, Enrolment, Milestone, Participant
+from demo.lifecycle import clear_lifecycle_demo
+from participants.models import ChangeProject, Enrolment, Milestone, Participant, seats_taken
 from participants.nip import parse_nip
 from programs.article import article_program
 from programs.models import Institution, Person, Program, ProgramRole, RoleKind, Source
@@ -87,7 +87,7 @@ def test_seed_demo_fills_the_52_seats_with_flagged_valid_participants():
     program = article_program()
     participants = list(Participant.objects.filter(enrolments__program=program))
     assert len(participants) == 52
-    assert program.seats_taken() == 52
+    assert seats_taken(program) == 52
     assert all(p.is_demo for p in participants)
     for participant in participants:
         participant.full_clean()  # NIP valid and agreeing with birth date and gender

@@ -36,7 +36,7 @@ def staff_client(english, personas):
 
 
 def test_program_dashboard_banten_shows_52_of_52_seats_and_107_days(staff_client, banten):
-    response = staff_client.get(reverse("programs:detail", args=[banten.pk]))
+    response = staff_client.get(reverse("reports:program", args=[banten.pk]))
     page = response.content.decode()
 
     assert '<p class="display-6 mb-1" data-testid="seats">52 of 52</p>' in page
@@ -52,7 +52,7 @@ def test_program_dashboard_banten_shows_52_of_52_seats_and_107_days(staff_client
 def test_program_dashboard_in_indonesian_by_default(client, personas, banten):
     client.force_login(personas["staff"])
 
-    page = client.get(reverse("programs:detail", args=[banten.pk])).content.decode()
+    page = client.get(reverse("reports:program", args=[banten.pk])).content.decode()
 
     assert '<p class="display-6 mb-1" data-testid="seats">52 dari 52</p>' in page
     assert '<dd class="col-sm-8" data-testid="program-duration">107 hari</dd>' in page
@@ -60,7 +60,7 @@ def test_program_dashboard_in_indonesian_by_default(client, personas, banten):
 
 
 def test_program_dashboard_charts_count_every_participant(staff_client, banten):
-    response = staff_client.get(reverse("programs:detail", args=[banten.pk]))
+    response = staff_client.get(reverse("reports:program", args=[banten.pk]))
 
     totals = {chart.title: chart.total for chart in response.context["charts"]}
     assert set(totals.values()) == {52}
@@ -83,7 +83,7 @@ def test_program_dashboard_table_search_and_sort(staff_client):
             title=title,
             enrolment=EnrolmentFactory(program=program, participant=ParticipantFactory(name=name)),
         )
-    url = reverse("programs:detail", args=[program.pk])
+    url = reverse("reports:program", args=[program.pk])
 
     by_name = [e.participant.name for e in staff_client.get(url).context["page"]]
     by_project_desc = [
@@ -101,7 +101,7 @@ def test_program_dashboard_unknown_sort_falls_back_to_name(staff_client):
     EnrolmentFactory(program=program, participant=ParticipantFactory(name="Budi"))
 
     response = staff_client.get(
-        reverse("programs:detail", args=[program.pk]), {"sort": "participant__nip", "page": "x"}
+        reverse("reports:program", args=[program.pk]), {"sort": "participant__nip", "page": "x"}
     )
 
     assert [e.participant.name for e in response.context["page"]] == ["Budi"]
@@ -114,7 +114,7 @@ def test_program_list_filters_by_type_year_and_status(staff_client):
     ProgramFactory(title="PKA 2025", year=2025, program_type=pka, start_date=datetime.date(2025, 3, 1))
     ProgramFactory(title="PKN II 2024", year=2024, start_date=datetime.date(2024, 6, 1))
     ProgramFactory(title="Cancelled", year=2025, cancelled=True)
-    url = reverse("programs:list")
+    url = reverse("reports:program_list")
 
     def titles(**params):
         return [p.title for p in staff_client.get(url, params).context["page"]]
@@ -128,7 +128,7 @@ def test_program_list_filters_by_type_year_and_status(staff_client):
 def test_program_list_invalid_filter_shows_the_error_not_a_500(staff_client):
     ProgramFactory(title="PKN II 2025")
 
-    response = staff_client.get(reverse("programs:list"), {"year": "twenty", "status": "bogus"})
+    response = staff_client.get(reverse("reports:program_list"), {"year": "twenty", "status": "bogus"})
 
     assert response.status_code == 200
     assert response.context["filter"].errors == {
@@ -141,14 +141,14 @@ def test_program_list_pagination_keeps_the_filters_in_links(staff_client):
     for n in range(27):
         ProgramFactory(title=f"PKN {n}", year=2025)
 
-    page = staff_client.get(reverse("programs:list"), {"year": 2025}).content.decode()
+    page = staff_client.get(reverse("reports:program_list"), {"year": 2025}).content.decode()
 
     assert 'href="?year=2025&amp;page=2"' in page
 
 
 def test_overview_figures_and_ongoing_program(staff_client, banten, time_machine_today):
     time_machine_today(datetime.date(2025, 7, 1))
-    response = staff_client.get(reverse("programs:overview"))
+    response = staff_client.get(reverse("reports:overview"))
 
     figures = response.context["figures"]
     assert (figures["participants"], figures["institutions"], figures["programs_this_year"]) == (
@@ -170,7 +170,7 @@ def test_compare_two_programs_side_by_side(staff_client):
     )
     EnrolmentFactory(program=second, status=EnrolmentStatus.PASSED)
 
-    response = staff_client.get(reverse("programs:compare"), {"programs": [first.pk, second.pk]})
+    response = staff_client.get(reverse("reports:compare"), {"programs": [first.pk, second.pk]})
 
     columns = {
         c["program"].title: (c["size"], c["pass_rate"], c["kinds"][0]) for c in response.context["columns"]
@@ -181,7 +181,7 @@ def test_compare_two_programs_side_by_side(staff_client):
 def test_compare_one_program_is_refused_with_a_message(staff_client):
     program = ProgramFactory()
 
-    response = staff_client.get(reverse("programs:compare"), {"programs": [program.pk]})
+    response = staff_client.get(reverse("reports:compare"), {"programs": [program.pk]})
 
     assert response.context["form"].errors == {"programs": ["Choose two to six programs."]}
     assert response.context["columns"] == []
@@ -203,7 +203,7 @@ def queries(client, url, params=None):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("programs:overview", 11), ("programs:list", 10), ("programs:compare", 10)],  # cache cold
+    [("reports:overview", 11), ("reports:program_list", 10), ("reports:compare", 10)],  # cache cold
 )
 def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expected):
     make_programs(1)
@@ -211,7 +211,7 @@ def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expecte
     params = {}
     one = queries(staff_client, url)
     make_programs(3)
-    if name == "programs:compare":
+    if name == "reports:compare":
         from programs.models import Program
 
         params = {"programs": list(Program.objects.values_list("pk", flat=True)[:3])}
@@ -219,7 +219,7 @@ def test_program_pages_queries_do_not_grow_with_data(staff_client, name, expecte
     three = queries(staff_client, url, params)
     again = queries(staff_client, url, params)  # cached: session, user, permissions, the data version
 
-    assert (one, three, again) == (expected, expected, 5 if name != "programs:compare" else expected)
+    assert (one, three, again) == (expected, expected, 5 if name != "reports:compare" else expected)
 
 
 def test_program_dashboard_queries_do_not_grow_with_participants(staff_client):
@@ -228,17 +228,17 @@ def test_program_dashboard_queries_do_not_grow_with_participants(staff_client):
     for _ in range(30):
         ChangeProjectFactory(enrolment=EnrolmentFactory(program=large))
 
-    counts = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
+    counts = [queries(staff_client, reverse("reports:program", args=[p.pk])) for p in (small, large)]
 
     assert counts == [18, 18]  # cache cold: 11 for the page, 7 for the lifecycle panel
-    warm = [queries(staff_client, reverse("programs:detail", args=[p.pk])) for p in (small, large)]
+    warm = [queries(staff_client, reverse("reports:program", args=[p.pk])) for p in (small, large)]
     assert warm == [6, 6]  # session, user, groups' permissions, the program, the data version
 
 
 def test_program_dashboard_shows_a_change_at_once(staff_client):
     program = ProgramFactory(title="PKN II Angkatan I")
     project = ChangeProjectFactory(enrolment=EnrolmentFactory(program=program), stage="design")
-    url = reverse("programs:detail", args=[program.pk])
+    url = reverse("reports:program", args=[program.pk])
 
     before = staff_client.get(url)
     cached = staff_client.get(url)
@@ -283,7 +283,7 @@ def test_program_dashboard_cache_is_kept_apart_per_viewer(client, personas):
     EnrolmentFactory(
         program=program, participant=ParticipantFactory(name="Badu", institution=personas["institution_b"])
     )
-    url = reverse("programs:detail", args=[program.pk])
+    url = reverse("reports:program", args=[program.pk])
 
     def names(user):
         client.force_login(user)
@@ -307,7 +307,7 @@ def shown_figure(response, name):
 def test_overview_figures_are_cached_until_the_data_changes(staff_client):
     program = ProgramFactory()
     EnrolmentFactory(program=program, status=EnrolmentStatus.PASSED)
-    url = reverse("programs:overview")
+    url = reverse("reports:overview")
 
     first = staff_client.get(url)
     with CaptureQueriesContext(connection) as warm:
@@ -333,7 +333,7 @@ def test_overview_cache_is_kept_apart_per_scope(client, personas):
     program = ProgramFactory()
     EnrolmentFactory(program=program, participant=ParticipantFactory(institution=personas["unit_a"]))
     EnrolmentFactory(program=program, participant=ParticipantFactory(institution=personas["institution_b"]))
-    url = reverse("programs:overview")
+    url = reverse("reports:overview")
 
     client.force_login(personas["staff"])
     everyone = shown_figure(client.get(url), "participants")
@@ -349,11 +349,11 @@ def test_program_dashboard_offers_the_roster_downloads_to_those_who_may_export(s
     program = ProgramFactory()
     EnrolmentFactory(program=program)
 
-    page = staff_client.get(reverse("programs:detail", args=[program.pk])).content.decode()
+    page = staff_client.get(reverse("reports:program", args=[program.pk])).content.decode()
 
     for fmt in ("csv", "xlsx", "pdf"):
         assert (
-            f'href="{reverse("exports:roster", args=[program.pk, fmt])}" data-testid="roster-{fmt}"' in page
+            f'href="{reverse("reports:roster", args=[program.pk, fmt])}" data-testid="roster-{fmt}"' in page
         )
 
 
@@ -367,7 +367,7 @@ def test_program_dashboard_hides_the_downloads_without_the_export_permission(eng
     english.force_login(viewer)
     program = ProgramFactory()
 
-    page = english.get(reverse("programs:detail", args=[program.pk])).content.decode()
+    page = english.get(reverse("reports:program", args=[program.pk])).content.decode()
 
     assert 'data-testid="roster-csv"' not in page
     assert 'data-testid="program-actions"' in page
@@ -376,9 +376,9 @@ def test_program_dashboard_hides_the_downloads_without_the_export_permission(eng
 def test_program_list_export_links_carry_the_filters(staff_client):
     ProgramFactory(year=2025)
 
-    page = staff_client.get(reverse("programs:list"), {"year": 2025, "q": "banten"}).content.decode()
+    page = staff_client.get(reverse("reports:program_list"), {"year": 2025, "q": "banten"}).content.decode()
 
-    assert f'href="{reverse("exports:enrolments", args=["csv"])}?year=2025&amp;q=banten"' in page
+    assert f'href="{reverse("reports:enrolments", args=["csv"])}?year=2025&amp;q=banten"' in page
 
 
 def test_overview_figures_from_two_scans_equal_the_plain_aggregates():

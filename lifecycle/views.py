@@ -1,0 +1,350 @@
+"""Staff pages of the training lifecycle: attendance of a session, a seminar, the certificate register
+with its CSV and ZIP, one certificate's PDF, revocation and reissue; and the public verification page.
+
+Every page fetches through the scope rule of access.py: a liaison sees only the participants of their
+institution, and an object of another institution answers 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from lifecycle.documents import (
+    build_certificates_zip,
+    certificate_filename,
+    csv_lines,
+    program_jp,
+    register_header,
+    register_rows,
+    render_certificate_pdf,
+)
+from lifecycle.forms import AttendanceForm, ReasonForm, SeminarForm
+from lifecycle.models import Attendance, AttendanceCorrection, Certificate, Seminar
+from lifecycle.panels import CERTIFICATE_PDF_PERMISSIONS
+from lifecycle.services import (
+    issue_certificates,
+    record_attendance,
+    reissue_certificate,
+    revoke_certificate,
+    save_seminar,
+)
+from participants.access import can_see_personal_data, mask, scope_by_enrolment, scope_enrolments, staff_view
+from participants.models import SEAT_STATUSES, ChangeProject, Enrolment, EnrolmentStatus
+from participants.nip import format_nip
+from programs.models import Person, Program, RoleKind, SeminarAspect, SeminarKind, Session
+
+
+def _certificates(user):
+    """Certificates the user may see, with what the register and the PDF read."""
+    return scope_by_enrolment(Certificate.objects.all(), user).select_related(
+        "enrolment__participant__institution",
+        "enrolment__program__program_type",
+        "enrolment__program__organiser",
+        "replaces",
+    )
+
+
+def _get_certificate(user, pk):
+    return get_object_or_404(_certificates(user), pk=pk)
+
+
+# Attendance ---------------------------------------------------------------------------------------------
+
+
+@staff_view("lifecycle.change_attendance")
+def attendance_entry(request, pk):
+    session = get_object_or_404(
+        Session.objects.select_related("program", "agenda", "subject", "facilitator"), pk=pk
+    )
+    recorded_here = Attendance.objects.filter(session=session, enrolment=OuterRef("pk"))
+    enrolments = list(
+        scope_enrolments(Enrolment.objects.filter(program=session.program_id), request.user)
+        .filter(Q(status__in=SEAT_STATUSES) | Exists(recorded_here))
+        .select_related("participant__institution")
+        .order_by("participant__name", "pk")
+    )
+    records = {
+        record.enrolment_id: record
+        for record in Attendance.objects.filter(session=session, enrolment__in=[e.pk for e in enrolments])
+    }
+    rows = [(enrolment, records.get(enrolment.pk)) for enrolment in enrolments]
+    form = AttendanceForm(request.POST or None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, corrected = record_attendance(
+                session=session,
+                marks=form.marks(),
+                recorded_by=request.user,
+                correction_reason=form.cleaned_data["correction_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(
+                "correction_reason" if error.code == "attendance_correction_reason" else None, error
+            )
+        else:
+            messages.success(
+                request,
+                _("Attendance saved: %(created)d new, %(corrected)d corrected.")
+                % {"created": created, "corrected": corrected},
+            )
+            return redirect("lifecycle:attendance_entry", pk=session.pk)
+    corrections = (
+        AttendanceCorrection.objects.filter(attendance__session=session, attendance__enrolment__in=enrolments)
+        .select_related("attendance__enrolment__participant", "corrected_by")
+        .order_by("-corrected_at", "-pk")
+    )
+    return render(
+        request,
+        "lifecycle/attendance_entry.html",
+        {"session": session, "program": session.program, "form": form, "corrections": corrections},
+    )
+
+
+# Seminars -----------------------------------------------------------------------------------------------
+
+
+@staff_view("lifecycle.change_seminar")
+def seminar_entry(request, pk, kind):
+    if kind not in SeminarKind.values:
+        raise Http404
+    project = get_object_or_404(
+        scope_by_enrolment(ChangeProject.objects.all(), request.user).select_related(
+            "enrolment__participant", "enrolment__program__program_type", "mentor", "coach"
+        ),
+        pk=pk,
+    )
+    program = project.enrolment.program
+    seminar = None
+    if not request.GET.get("new"):
+        seminar = (
+            Seminar.objects.filter(change_project=project, kind=kind)
+            .prefetch_related("examiners", "scores__aspect")
+            .order_by("-date", "-pk")
+            .first()
+        )
+    if seminar is None:
+        seminar = Seminar(change_project=project, kind=kind, date=timezone.localdate())
+        panel_ids, saved_scores = set(), {}
+    else:
+        panel_ids = {person.pk for person in seminar.examiners.all()}
+        saved_scores = {(s.examiner_id, s.aspect_id): s.score for s in seminar.scores.all()}
+    candidates = (
+        Q(roles__program=program, roles__role=RoleKind.EXAMINER)
+        | Q(examined_projects=project)
+        | Q(pk__in=panel_ids)
+    )
+    examiners = list(Person.objects.filter(candidates).distinct().order_by("name", "pk"))
+    aspects = list(
+        SeminarAspect.objects.filter(program_type=program.program_type_id, kind=kind).order_by("order")
+    )
+    form = SeminarForm(
+        request.POST or None,
+        instance=seminar,
+        examiners=examiners,
+        aspects=aspects,
+        scores=saved_scores,
+        panel_ids=panel_ids,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_seminar(seminar=form.instance, panel=form.panel(), scores=form.scores())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The seminar is saved."))
+            return redirect("lifecycle:seminar_entry", pk=project.pk, kind=kind)
+    return render(
+        request,
+        "lifecycle/seminar_entry.html",
+        {
+            "project": project,
+            "program": program,
+            "participant": project.enrolment.participant,
+            "kind_label": SeminarKind(kind).label,
+            "kind": kind,
+            "seminar": seminar,
+            "form": form,
+            "aspects": aspects,
+            "other_kind": SeminarKind.RESULTS if kind == SeminarKind.DESIGN else SeminarKind.DESIGN,
+        },
+    )
+
+
+# Certificates -------------------------------------------------------------------------------------------
+
+
+def _program_certificates(program, user):
+    return _certificates(user).filter(enrolment__program=program).order_by("year", "sequence")
+
+
+@staff_view("lifecycle.view_certificate")
+def certificate_register(request, pk):
+    program = get_object_or_404(Program.objects.select_related("program_type", "organiser"), pk=pk)
+    certificates = list(_program_certificates(program, request.user))
+    pending = list(
+        scope_enrolments(
+            Enrolment.objects.filter(program=program, status=EnrolmentStatus.PASSED), request.user
+        )
+        .exclude(Exists(Certificate.objects.valid().filter(enrolment=OuterRef("pk"))))
+        .select_related("participant")
+        .order_by("participant__name", "pk")
+    )
+    personal = can_see_personal_data(request.user)
+    for certificate in certificates:
+        nip = certificate.enrolment.participant.nip
+        certificate.nip_shown = format_nip(nip) if personal and nip else mask(nip)
+    return render(
+        request,
+        "lifecycle/certificate_register.html",
+        {
+            "program": program,
+            "certificates": certificates,
+            "valid_count": sum(1 for c in certificates if c.is_valid),
+            "pending": pending,
+            "personal_data": personal,
+            "can_issue": request.user.has_perm("lifecycle.add_certificate"),
+            "can_revoke": request.user.has_perm("lifecycle.change_certificate"),
+            "can_download": request.user.has_perms(CERTIFICATE_PDF_PERMISSIONS),
+        },
+    )
+
+
+@staff_view("lifecycle.view_certificate")
+def certificate_register_csv(request, pk):
+    program = get_object_or_404(Program, pk=pk)
+    rows = register_rows(
+        _program_certificates(program, request.user).iterator(chunk_size=500),
+        personal_data=can_see_personal_data(request.user),
+    )
+    response = StreamingHttpResponse(
+        csv_lines(register_header(), rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="sttp-register-{program.pk}.csv"'
+    return response
+
+
+@staff_view("lifecycle.add_certificate")
+@require_POST
+def certificate_issue(request, pk):
+    program = get_object_or_404(Program, pk=pk)
+    enrolments = scope_enrolments(Enrolment.objects.filter(program=program), request.user)
+    try:
+        issued = issue_certificates(enrolments=enrolments, issued_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)d certificate issued.", "%(count)d certificates issued.", len(issued))
+            % {"count": len(issued)},
+        )
+    return redirect("lifecycle:certificate_register", pk=program.pk)
+
+
+@staff_view(CERTIFICATE_PDF_PERMISSIONS)
+def certificate_pdf(request, pk):
+    certificate = _get_certificate(request.user, pk)
+    pdf = render_certificate_pdf(
+        certificate,
+        verification_url=request.build_absolute_uri(certificate.get_verification_url()),
+        jp=program_jp(certificate.enrolment.program),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{certificate_filename(certificate)}"'
+    return response
+
+
+@staff_view(CERTIFICATE_PDF_PERMISSIONS)
+def certificate_zip(request, pk):
+    program = get_object_or_404(Program, pk=pk)
+    certificates = list(
+        _program_certificates(program, request.user).filter(
+            revoked_at=None, enrolment__status=EnrolmentStatus.PASSED
+        )
+    )
+    if not certificates:
+        messages.warning(request, _("There is no valid certificate to download yet."))
+        return redirect("lifecycle:certificate_register", pk=program.pk)
+    archive = build_certificates_zip(
+        certificates,
+        url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+        jp=program_jp(program),
+    )
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="sttp-{program.year}-{program.pk}.zip"'
+    return response
+
+
+def _certificate_change(request, pk, *, reissue):
+    certificate = _get_certificate(request.user, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and certificate.is_valid:
+        reason = form.cleaned_data["reason"]
+        try:
+            if reissue:
+                new = reissue_certificate(certificate=certificate, reason=reason, issued_by=request.user)
+                messages.success(request, _("Certificate %(number)s issued.") % {"number": new.number})
+            else:
+                revoke_certificate(certificate=certificate, reason=reason, revoked_by=request.user)
+                messages.success(
+                    request, _("Certificate %(number)s revoked.") % {"number": certificate.number}
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("lifecycle:certificate_register", pk=certificate.enrolment.program_id)
+    return render(
+        request,
+        "lifecycle/certificate_change.html",
+        {
+            "certificate": certificate,
+            "program": certificate.enrolment.program,
+            "form": form,
+            "reissue": reissue,
+        },
+    )
+
+
+@staff_view("lifecycle.change_certificate")
+def certificate_revoke(request, pk):
+    return _certificate_change(request, pk, reissue=False)
+
+
+@staff_view("lifecycle.change_certificate")
+def certificate_reissue(request, pk):
+    return _certificate_change(request, pk, reissue=True)
+
+
+# Public verification ------------------------------------------------------------------------------------
+
+
+@never_cache
+def verify_certificate(request, token):
+    """Public: confirms a certificate by its unguessable token, showing only what confirms it."""
+    certificate = (
+        Certificate.objects.select_related("enrolment__participant", "enrolment__program")
+        .filter(token=token)
+        .first()
+    )
+    if certificate is None:
+        raise Http404
+    response = render(
+        request,
+        "lifecycle/verify.html",
+        {
+            "name": certificate.enrolment.participant.full_name,
+            "program_title": certificate.enrolment.program.title,
+            "year": certificate.enrolment.program.year,
+            "qualification": certificate.qualification,
+            "valid": certificate.is_valid,
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

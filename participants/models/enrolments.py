@@ -1,0 +1,147 @@
+"""Enrolments of participants in programs, and the seats they take."""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from participants.models.people import Participant
+from programs.models import Program
+
+
+class EnrolmentStatus(models.TextChoices):
+    NOMINATED = "nominated", _("Nominated")
+    REGISTERED = "registered", _("Registered")
+    ACTIVE = "active", _("Active")
+    WITHDRAWN = "withdrawn", _("Withdrew")
+    DISMISSED = "dismissed", _("Dismissed")
+    PASSED = "passed", _("Passed")
+    PASSED_DEFERRED = "passed_deferred", _("Graduation deferred")
+    FAILED = "failed", _("Did not pass")
+    DID_NOT_FINISH = "did_not_finish", _("Did not finish")
+
+
+# Statuses that hold one of the program's seats. Nominees are candidates; a participant who withdrew or
+# was dismissed gives the seat back.
+SEAT_STATUSES = frozenset(
+    {
+        EnrolmentStatus.REGISTERED,
+        EnrolmentStatus.ACTIVE,
+        EnrolmentStatus.PASSED,
+        EnrolmentStatus.PASSED_DEFERRED,
+        EnrolmentStatus.FAILED,
+        EnrolmentStatus.DID_NOT_FINISH,
+    }
+)
+
+
+class CapacityError(ValidationError):
+    pass
+
+
+def seats_taken(program):
+    """How many of the program's seats are held (SEAT_STATUSES)."""
+    return Enrolment.objects.filter(program=program).holding_seats().count()
+
+
+def check_capacity_not_below_seats(program):
+    """Raise ValidationError on the capacity field when it is lower than the seats already held."""
+    if not program.pk or not program.capacity:
+        return
+    taken = seats_taken(program)
+    if program.capacity < taken:
+        raise ValidationError(
+            {
+                "capacity": ValidationError(
+                    _("%(taken)d participants already hold a seat; the capacity cannot be lower."),
+                    code="capacity_below_seats",
+                    params={"taken": taken},
+                )
+            }
+        )
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def holding_seats(self):
+        return self.filter(status__in=SEAT_STATUSES)
+
+
+class Enrolment(models.Model):
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=EnrolmentStatus.choices, default=EnrolmentStatus.REGISTERED
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["program", "participant__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "program"],
+                name="enrolment_unique_participant_program",
+                violation_error_message=_("This participant is already enrolled in this program."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["program", "status"], name="enrolment_program_status_idx"),
+            models.Index(fields=["status"], name="enrolment_status_idx"),  # the admin's status filter
+            models.Index(fields=["updated_at"], name="enrolment_updated_idx"),  # the overview's fingerprint
+        ]
+
+    def __str__(self):
+        return f"{self.participant} — {self.program}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self.holds_seat:
+                self._check_capacity(lock=True)
+            super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.program_id and self.holds_seat:
+            # Inside a transaction (the admin's change form is one) the program row is locked here, so that a
+            # second administrator taking the last seat waits and then sees it taken.
+            self._check_capacity(lock=transaction.get_connection().in_atomic_block)
+
+    @property
+    def holds_seat(self):
+        return self.status in SEAT_STATUSES
+
+    def _check_capacity(self, *, lock):
+        programs = Program.objects.select_for_update() if lock else Program.objects
+        if (
+            self.pk
+            and Enrolment.objects.filter(
+                pk=self.pk, program_id=self.program_id, status__in=SEAT_STATUSES
+            ).exists()
+        ):
+            # Already holds a seat in this program: editing it takes no new seat, even if the quota was lowered.
+            return
+        capacity = programs.values_list("capacity", flat=True).get(pk=self.program_id)
+        taken = (
+            Enrolment.objects.filter(program_id=self.program_id).holding_seats().exclude(pk=self.pk).count()
+        )
+        if taken >= capacity:
+            raise CapacityError(
+                _("The program is full: %(taken)d of %(capacity)d seats are taken."),
+                code="program_full",
+                params={"taken": taken, "capacity": capacity},
+            )
+
+    @property
+    def is_demo(self):
+        return self.participant.is_demo

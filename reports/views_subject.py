@@ -1,0 +1,23 @@
+"""A participant's own data, exported for them on request (UU 27/2022 Pasal 32)."""
+
+from django.http import HttpResponse
+
+from participants.access import get_visible_participant, staff_view
+from participants.models import Participant, PersonalDataAccessKind
+from participants.privacy import log_access
+from reports.subject import subject_archive, subject_archive_name
+
+
+@staff_view("participants.view_personal_data")
+def subject_export(request, pk):
+    participant = get_visible_participant(request.user, pk, Participant.objects.select_related("institution"))
+    archive = subject_archive(
+        participant,
+        url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+    )
+    log_access(
+        user=request.user, kind=PersonalDataAccessKind.SUBJECT_EXPORT, participant=participant, unmasked=True
+    )
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{subject_archive_name(participant)}"'
+    return response
