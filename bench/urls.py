@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from participants.access import staff_view
+from trainingtracker.decorators import staff_view
 from trainingtracker.urls import urlpatterns as project_urlpatterns
 
 

@@ -35,6 +35,7 @@ from participants.models import (
     Horizon,
     Milestone,
 )
+from programs.dataversion import bump_data_version
 from programs.models import (
     Agenda,
     EvaluationComponent,
@@ -49,7 +50,6 @@ from programs.models import (
     Subject,
     rules_of,
 )
-from programs.stats import bump_data_version
 
 MORNING = (datetime.time(8, 0), datetime.time(11, 45), 5)
 AFTERNOON = (datetime.time(13, 0), datetime.time(16, 0), 4)

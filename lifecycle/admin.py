@@ -13,12 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from participants import admin as participants_admin
-from participants.models import ChangeProject, Enrolment, Participant
-from programs.models import EvaluationComponent
-from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
-
-from .models import (
+from lifecycle.models import (
     GRADUATION_OUTCOMES,
     Appointment,
     Attendance,
@@ -30,13 +25,17 @@ from .models import (
     Seminar,
     SeminarScore,
 )
-from .services import (
+from lifecycle.services import (
     check_graduation,
     decide_graduation,
     issue_certificates,
     reissue_certificate,
     revoke_certificate,
 )
+from participants import admin as participants_admin
+from participants.models import ChangeProject, Enrolment, Participant
+from programs.models import EvaluationComponent
+from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 
 
 @admin.action(

@@ -21,8 +21,8 @@ from lifecycle.models import (
 )
 from participants.models import SEAT_STATUSES, Enrolment, EnrolmentStatus
 from participants.services import by_user
+from programs.dataversion import bump_data_version
 from programs.models import RoleKind, SeminarKind, rules_of
-from programs.stats import bump_data_version
 
 
 def record_attendance(*, session, marks, recorded_by, correction_reason=""):

@@ -35,10 +35,11 @@ from lifecycle.services import (
     revoke_certificate,
     save_seminar,
 )
-from participants.access import can_see_personal_data, mask, scope_by_enrolment, scope_enrolments, staff_view
+from participants.access import can_see_personal_data, mask, scope_by_enrolment, scope_enrolments
 from participants.models import SEAT_STATUSES, ChangeProject, Enrolment, EnrolmentStatus
 from participants.nip import format_nip
 from programs.models import Person, Program, RoleKind, SeminarAspect, SeminarKind, Session
+from trainingtracker.decorators import staff_view
 
 
 def _certificates(user):

@@ -4,7 +4,6 @@ A user with participants.view_all_institutions sees everyone. Anyone else sees o
 the institution their Liaison link names and of the institutions below it; a user without a link, nobody.
 """
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 
 from participants.models import Liaison
@@ -67,15 +66,6 @@ def get_visible_participant(user, pk, queryset):
     if participant is None:
         raise Http404
     return participant
-
-
-def staff_view(permission):
-    """Login first (anonymous users are sent to the login page), then the permission (else 403)."""
-
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
 
 
 def mask(value, keep=4):

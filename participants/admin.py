@@ -19,13 +19,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from programs.admin import ProgramAdmin as BaseProgramAdmin
-from programs.models import Program
-from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
-
-from . import imports
-from .forms import ImportUploadForm
-from .models import (
+from participants import imports
+from participants.forms import ImportUploadForm
+from participants.models import (
     SEAT_STATUSES,
     ChangeProject,
     ChangeProjectStage,
@@ -39,7 +35,10 @@ from .models import (
     PersonalDataAccess,
     check_capacity_not_below_seats,
 )
-from .services import change_enrolment_status
+from participants.services import change_enrolment_status
+from programs.admin import ProgramAdmin as BaseProgramAdmin
+from programs.models import Program
+from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
 
 STAGE_LABELS = dict(ChangeProjectStage.choices)
 

@@ -37,8 +37,8 @@ from participants.models import (
     Rank,
 )
 from participants.nip import normalize_nip
+from programs.dataversion import bump_data_version
 from programs.models import Institution, PositionLevel, Program, normalize_spaces
-from programs.stats import bump_data_version
 
 MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 # An XLSX is a zip file: refuse one that would unpack to more than this, or that compresses

@@ -3,9 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from trainingtracker.admin_site import BigTableAdminMixin
-
-from .models import (
+from programs.models import (
     Agenda,
     CurriculumRules,
     EvaluationComponent,
@@ -22,6 +20,7 @@ from .models import (
     Source,
     Subject,
 )
+from trainingtracker.admin_site import BigTableAdminMixin
 
 
 @admin.register(Source)

@@ -10,7 +10,7 @@ class ProgramsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from programs.stats import bump_data_version, bump_for_user, tracked_models
+        from programs.dataversion import bump_data_version, bump_for_user, tracked_models
 
         # Every change of the training data moves the data version that the cached fragments carry.
         for model in tracked_models(include_auto_created=True):

@@ -6,9 +6,9 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from participants.access import staff_view
 from programs.models import LearningMode, Program, Session, curriculum_rules_of
 from programs.schedule import week_start
+from trainingtracker.decorators import staff_view
 
 VIEWS = ("week", "list")
 

@@ -10,11 +10,10 @@ from lifecycle import admin as lifecycle_admin
 from participants.access import get_visible_participant
 from participants.models import Enrolment, ExportOrigin, Participant, PersonalDataAccessKind
 from participants.privacy import log_access
+from reports.exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter, PdfFontMissing
+from reports.models import ExportLog
+from reports.subject import subject_archive, subject_archive_name
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
-
-from .exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter, PdfFontMissing
-from .models import ExportLog
-from .subject import subject_archive, subject_archive_name
 
 
 class ExportActionsMixin:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from participants.access import can_see_personal_data, scope_enrolments, staff_view
+from participants.access import can_see_personal_data, scope_enrolments
 from participants.models import (
     SEAT_STATUSES,
     ChangeProjectStage,
@@ -25,9 +25,11 @@ from participants.models import (
 )
 from programs.filters import ProgramFilter
 from programs.models import InstitutionKind, Person, Program, ProgramType, RoleKind
-from programs.stats import cached, cached_html, overview_figures
 from reports.charts import hbar_chart, stacked_columns
 from reports.dashboard import has_change_project, program_panel
+from reports.figures import overview_figures
+from reports.pagecache import cached, cached_html
+from trainingtracker.decorators import staff_view
 
 PAGE_SIZE = 25
 PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]

@@ -3,7 +3,6 @@
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from participants.access import staff_view
 from programs.models import Program
 from reports.exports import (
     EnrolmentsExporter,
@@ -13,6 +12,7 @@ from reports.exports import (
     PdfFontMissing,
     RosterExporter,
 )
+from trainingtracker.decorators import staff_view
 
 EXPORT_PERMISSION = "participants.export_participants"
 

@@ -14,13 +14,13 @@ from participants.access import (
     get_visible_participant,
     scope_enrolments,
     scope_institutions,
-    staff_view,
 )
 from participants.models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Participant, PersonalDataAccessKind
 from participants.privacy import log_access
 from programs.models import Institution, InstitutionKind, ProgramType
-from programs.stats import cached_html
 from reports.charts import stacked_columns, timeline
+from reports.pagecache import cached_html
+from trainingtracker.decorators import staff_view
 
 PAGE_SIZE = 25
 PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]

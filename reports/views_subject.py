@@ -2,10 +2,11 @@
 
 from django.http import HttpResponse
 
-from participants.access import get_visible_participant, staff_view
+from participants.access import get_visible_participant
 from participants.models import Participant, PersonalDataAccessKind
 from participants.privacy import log_access
 from reports.subject import subject_archive, subject_archive_name
+from trainingtracker.decorators import staff_view
 
 
 @staff_view("participants.view_personal_data")

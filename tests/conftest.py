@@ -29,7 +29,7 @@ def _english_outside_requests():
 def _empty_page_cache():
     # Each test's data starts again from the same ids, so a fragment cached by an earlier test could carry
     # the same data version as this test's different data.
-    from programs.stats import clear_page_caches
+    from programs.dataversion import clear_page_caches
 
     clear_page_caches()
 

@@ -232,7 +232,7 @@ def test_imports_and_enrolments_racing_for_one_program_fill_it_without_duplicate
 
 
 def test_a_long_transaction_that_changed_data_does_not_deadlock_a_concurrent_enrolment():
-    """The data version (programs/stats.py) must not be a lock: A changes a participant, then enrols into a
+    """The data version (programs/dataversion.py) must not be a lock: A changes a participant, then enrols into a
     program whose seat lock B takes first and holds while its own change moves the version."""
     program = ProgramFactory(capacity=5)
     first, second = ParticipantFactory.create_batch(2)

@@ -1,4 +1,4 @@
-"""The pages' cached fragments (programs/stats.py): every change of the data shows at once, whoever made it
+"""The pages' cached fragments (reports/pagecache.py, programs/dataversion.py): every change of the data shows at once, whoever made it
 and however, and each viewer gets the fragment of their own scope and permissions."""
 
 import re
@@ -10,7 +10,7 @@ from django.urls import reverse
 from lifecycle.services import record_attendance
 from participants import imports
 from participants.models import EnrolmentStatus, Participant, PersonalDataAccess
-from programs.stats import data_version
+from programs.dataversion import data_version
 from tests.factories import (
     EnrolmentFactory,
     InstitutionFactory,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.functional import SimpleLazyObject
 
-from .pagination import EstimatedCountPaginator
+from trainingtracker.pagination import EstimatedCountPaginator
 
 
 class AdminSite(admin.AdminSite):

@@ -194,7 +194,7 @@ elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// address, not {CACHE_URL!r}")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}}
-# The pages' rendered fragments and aggregates (programs/stats.py): in each process's memory, since every key
+# The pages' rendered fragments and aggregates (reports/pagecache.py, programs/dataversion.py): in each process's memory, since every key
 # carries the data version read from the database, a process never serves what another one has changed.
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -250,3 +250,14 @@ if RETENTION_YEARS < 1:
 
 # Seed of the synthetic demo participants (seed_demo): the same seed gives the same people.
 DEMO_SEED = envint("DEMO_SEED", 2025)
+
+# The login that `manage.py ensure_admin` (make run) keeps; without ADMIN_PASSWORD a random password is
+# written once to var/admin-password.txt.
+ADMIN_USERNAME = os.environ.get("ADMIN_USERNAME", "admin")
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
+
+# Imports and exports.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 5 * 1024 * 1024)  # the largest participant file uploaded
+EXPORT_PDF_MAX_ROWS = envint("EXPORT_PDF_MAX_ROWS", 5000)  # longer reports are offered as CSV or XLSX
+# A folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf, when they are not in the system's font folders.
+PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR", "")

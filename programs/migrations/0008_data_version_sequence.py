@@ -1,4 +1,4 @@
-"""The data version as a sequence on PostgreSQL (programs/stats.py): nextval() never waits for a lock."""
+"""The data version as a sequence on PostgreSQL (programs/dataversion.py): nextval() never waits for a lock."""
 
 from django.db import migrations
 

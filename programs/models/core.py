@@ -415,7 +415,7 @@ class ProgramRole(models.Model):
 
 class DataVersion(models.Model):
     """One row whose counter goes up with every save and delete of the training data, on SQLite; PostgreSQL
-    keeps the same version in a sequence (programs/stats.py, which explains why).
+    keeps the same version in a sequence (programs/dataversion.py, which explains why).
 
     The cached page fragments carry it in their keys, so a change made by any process, through the admin,
     a page or a command, shows on the next request everywhere.

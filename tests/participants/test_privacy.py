@@ -14,7 +14,7 @@ from lifecycle.models import GraduationDecision
 from lifecycle.services import issue_certificate, revoke_certificate
 from participants.access import mask
 from participants.models import Enrolment, EnrolmentStatus, ImportBatch, Participant, PersonalDataAccess
-from programs.stats import overview_figures
+from reports.figures import overview_figures
 from reports.models import ExportLog
 from tests.factories import (
     AppointmentFactory,

@@ -384,7 +384,7 @@ def test_program_list_export_links_carry_the_filters(staff_client):
 def test_overview_figures_from_two_scans_equal_the_plain_aggregates():
     from django.db.models import Count, Q
 
-    from programs.stats import overview_figures
+    from reports.figures import overview_figures
 
     dinas, badan = (
         InstitutionFactory(name="Dinas A", kind="province"),

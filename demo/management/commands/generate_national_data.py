@@ -27,6 +27,7 @@ from participants.models import (
     Participant,
     Rank,
 )
+from programs.dataversion import bump_data_version
 from programs.models import (
     PROVINCES,
     Agenda,
@@ -39,7 +40,6 @@ from programs.models import (
     ProgramType,
     Session,
 )
-from programs.stats import bump_data_version
 
 FIRST_NAMES = [
     "Agus", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gilang", "Hendra", "Indah", "Joko", "Kartika", "Lestari",

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 # Rebuilt by `migrate` on any database, or not worth keeping: content types and permissions (restored by
 # natural key), sessions, the admin's log, django-axes' login records.
-# The data version (programs/stats.py) is not data: it moves with every save, the restore's included.
+# The data version (programs/dataversion.py) is not data: it moves with every save, the restore's included.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes", "programs.dataversion"]
 
 

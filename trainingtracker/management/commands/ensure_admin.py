@@ -1,4 +1,3 @@
-import os
 import secrets
 
 from django.conf import settings
@@ -14,9 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        username = os.environ.get("ADMIN_USERNAME", "admin")
+        username = settings.ADMIN_USERNAME
         password_file = settings.VAR_DIR / "admin-password.txt"
-        password = os.environ.get("ADMIN_PASSWORD")
+        password = settings.ADMIN_PASSWORD
         if not password and password_file.exists():
             password = password_file.read_text().strip()
         if not password:

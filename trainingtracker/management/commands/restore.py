@@ -3,11 +3,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-
-from programs.models import Program
 
 
 class Command(BaseCommand):
@@ -19,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, input, **options):
         if not input.exists():
             raise CommandError(f"No backup file at {input}.")
+        Program = apps.get_model("programs", "Program")  # by label: this package imports no app
         if Program.objects.exists():
             raise CommandError(
                 "This database already holds programs. Restore only into an empty, migrated database "

@@ -1,4 +1,5 @@
-"""Aggregates and rendered page fragments, cached until the data they show changes.
+"""The data version: a number that moves with every change of the training data, so that what is cached
+under it (the pages' fragments, reports/pagecache.py) is never served after the data changed.
 
 Counting 100,000 enrolments by year, type and institution, or rendering a program's charts and lifecycle
 panel, costs tens of milliseconds; the pages keep such results in the "pages" cache (settings.CACHES),
@@ -20,16 +21,13 @@ cached in between is never read again. On SQLite, which lets one writer at a tim
 the version is the counter of programs.DataVersion, updated inside the writing transaction.
 """
 
-import hashlib
-
 from django.apps import apps
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, F, Max, Q
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.db.models import F
 
-APPS = ("programs", "participants")
+# The apps whose models hold the training data, by label (this app imports none of them).
+APPS = ("programs", "participants", "lifecycle")
 # Written by reading the data, not part of it: a change there must not empty the cache.
 NOT_DATA = {"dataversion", "exportlog", "importbatch", "personaldataaccess"}
 
@@ -113,80 +111,3 @@ def data_version(request=None):
     if request is not None:
         request._data_version = version
     return version
-
-
-def scope_key(scope):
-    if scope is None:
-        return "all"
-    return hashlib.sha256(",".join(map(str, sorted(scope))).encode()).hexdigest()[:16]
-
-
-def cache_key(request, name, vary):
-    """name, the viewer's scope (the institutions whose people they may see), a digest of vary (whatever else
-    the value depends on), the language and the data version."""
-    from participants.access import institution_scope
-
-    digest = hashlib.sha256(repr(vary).encode()).hexdigest()[:16]
-    scope = scope_key(institution_scope(request.user))
-    return f"{name}:{scope}:{digest}:{get_language()}:{data_version(request)}"
-
-
-def cached(request, name, vary, compute):
-    """compute() cached under cache_key(); returns (value, was_cached)."""
-    cache = caches["pages"]
-    key = cache_key(request, name, vary)
-    value = cache.get(key)
-    if value is not None:
-        return value, True
-    value = compute()
-    cache.set(key, value)
-    return value, False
-
-
-def cached_html(request, name, vary, render):
-    """render() -> HTML, cached like cached(); returns (safe HTML, was_cached)."""
-    html, was_cached = cached(request, name, vary, lambda: str(render()))
-    return mark_safe(html), was_cached  # noqa: S308 (HTML this project's templates rendered)
-
-
-def overview_figures(enrolments):
-    """Everything the overview counts, as plain data (cacheable): figures and chart rows.
-
-    Three queries: the distinct participants; the enrolments grouped by year and program type; and grouped
-    by the participant's institution, from which the other figures, the kinds and the top institutions are
-    summed (counting distinct participants in that grouping too would make PostgreSQL sort every row).
-    """
-    passed = ["passed", "passed_deferred"]
-    per_institution = list(
-        # Grouped by the id alone, which PostgreSQL's statistics know to have a few thousand values: one hash
-        # table, where grouping by the name too made it expect a group a row and sort them all on disk.
-        enrolments.values_list("participant__institution")
-        .annotate(
-            kind=Max("participant__institution__kind"),
-            name=Max("participant__institution__name"),
-            n=Count("pk"),
-            passed=Count("pk", filter=Q(status__in=passed)),
-            demo=Count("pk", filter=Q(participant__is_demo=True)),
-        )
-        .order_by()
-    )
-    figures = {
-        **enrolments.aggregate(participants=Count("participant", distinct=True)),
-        "passed": sum(row[4] for row in per_institution),
-        "institutions": len(per_institution),
-        "demo": sum(row[5] for row in per_institution),
-    }
-    kinds, names = {}, {}
-    for _pk, kind, name, n, *_counts in per_institution:
-        kinds[kind] = kinds.get(kind, 0) + n
-        names[name] = names.get(name, 0) + n
-    return {
-        "figures": figures,
-        "per_year": list(
-            enrolments.values_list("program__year", "program__program_type__abbreviation")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ),
-        "by_kind": sorted(kinds.items(), key=lambda item: (-item[1], item[0])),
-        "top": sorted(names.items(), key=lambda item: (-item[1], item[0]))[:10],
-    }

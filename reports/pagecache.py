@@ -1,0 +1,43 @@
+"""The staff pages' fragments and aggregates, cached until the data they show changes (the data version of
+programs/dataversion.py) in the "pages" cache (settings.CACHES)."""
+
+import hashlib
+
+from django.core.cache import caches
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from participants.access import institution_scope
+from programs.dataversion import data_version
+
+
+def scope_key(scope):
+    if scope is None:
+        return "all"
+    return hashlib.sha256(",".join(map(str, sorted(scope))).encode()).hexdigest()[:16]
+
+
+def cache_key(request, name, vary):
+    """name, the viewer's scope (the institutions whose people they may see), a digest of vary (whatever else
+    the value depends on), the language and the data version."""
+    digest = hashlib.sha256(repr(vary).encode()).hexdigest()[:16]
+    scope = scope_key(institution_scope(request.user))
+    return f"{name}:{scope}:{digest}:{get_language()}:{data_version(request)}"
+
+
+def cached(request, name, vary, compute):
+    """compute() cached under cache_key(); returns (value, was_cached)."""
+    cache = caches["pages"]
+    key = cache_key(request, name, vary)
+    value = cache.get(key)
+    if value is not None:
+        return value, True
+    value = compute()
+    cache.set(key, value)
+    return value, False
+
+
+def cached_html(request, name, vary, render):
+    """render() -> HTML, cached like cached(); returns (safe HTML, was_cached)."""
+    html, was_cached = cached(request, name, vary, lambda: str(render()))
+    return mark_safe(html), was_cached  # noqa: S308 (HTML this project's templates rendered)
