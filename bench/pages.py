@@ -36,7 +36,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from participants.models import Enrolment, Participant  # noqa: E402
-from programs.dataversion import clear_page_caches
+from programs.dataversion import clear_page_caches  # noqa: E402
 from programs.models import Institution, Program  # noqa: E402
 
 BIG_TABLES = ("participants_enrolment", "participants_participant", "participants_attendance")

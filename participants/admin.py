@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -33,6 +33,7 @@ from participants.models import (
     Milestone,
     Participant,
     PersonalDataAccess,
+    check_capacity,
     check_capacity_not_below_seats,
 )
 from participants.services import change_enrolment_status
@@ -58,19 +59,11 @@ class EnrolmentInlineFormSet(forms.BaseInlineFormSet):
         ]
         in_form = {form.instance.pk for form in kept if form.instance.pk}
         deleted = {form.instance.pk for form in self.deleted_forms if form.instance.pk}
-        taken_elsewhere = (
-            Enrolment.objects.filter(program=program)
-            .holding_seats()
-            .exclude(pk__in=in_form | deleted)
-            .count()
+        check_capacity(
+            program.pk,
+            holders=sum(1 for form in kept if form.cleaned_data["status"] in SEAT_STATUSES),
+            excluding=in_form | deleted,
         )
-        taken = taken_elsewhere + sum(1 for form in kept if form.cleaned_data["status"] in SEAT_STATUSES)
-        if taken > program.capacity:
-            raise ValidationError(
-                _("The program has %(capacity)d seats; these enrolments would take %(taken)d."),
-                code="program_full",
-                params={"capacity": program.capacity, "taken": taken},
-            )
 
 
 class EnrolmentInline(admin.TabularInline):

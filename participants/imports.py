@@ -28,6 +28,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from participants.models import (
     SEAT_STATUSES,
+    CapacityError,
     Enrolment,
     EnrolmentStatus,
     Gender,
@@ -35,6 +36,7 @@ from participants.models import (
     ImportStatus,
     Participant,
     Rank,
+    check_capacity,
 )
 from participants.nip import normalize_nip
 from programs.dataversion import bump_data_version
@@ -735,20 +737,19 @@ class Validator:
             row.action = RowAction.UNCHANGED
 
     def _check_capacity(self, preview, enrolments):
-        taken = Enrolment.objects.filter(program=self.program).holding_seats().count()
-        for row in preview.rows:
-            if row.action in (RowAction.ERROR, RowAction.UNCHANGED) or not row.enrolment_changed:
-                continue
-            held = row.enrolment.pk is not None and row.previous_status in SEAT_STATUSES
-            holds = row.enrolment.status in SEAT_STATUSES
-            taken += int(holds) - int(held)
-        if taken > self.program.capacity:
-            preview.problems.append(
-                _(
-                    "The program has %(capacity)d seats; after this import %(taken)d would be taken. Nothing was written."
-                )
-                % {"capacity": self.program.capacity, "taken": taken}
+        changed = [
+            row.enrolment
+            for row in preview.rows
+            if row.action not in (RowAction.ERROR, RowAction.UNCHANGED) and row.enrolment_changed
+        ]
+        try:
+            check_capacity(
+                self.program.pk,
+                holders=sum(1 for enrolment in changed if enrolment.status in SEAT_STATUSES),
+                excluding=[enrolment.pk for enrolment in changed if enrolment.pk is not None],
             )
+        except CapacityError as error:
+            preview.problems.append(" ".join([*error.messages, _("Nothing was written.")]))
 
 
 def preview_import(*, program, content, filename, max_bytes=None, progress=None):

@@ -186,7 +186,7 @@ def test_admin_program_inline_refuses_more_enrolments_than_seats(admin_client):
     assert response.status_code == 200
     assert Enrolment.objects.filter(program=program).count() == 0
     errors = response.context["inline_admin_formsets"][1].formset.non_form_errors()
-    assert list(errors) == ["Program ini memiliki 1 kursi; pendaftaran ini akan memakai 2."]
+    assert list(errors) == ["Program ini memiliki 1 kursi; 2 kursi akan terisi."]
 
 
 def test_admin_user_and_group_pages_render(admin_client):

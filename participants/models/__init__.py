@@ -7,6 +7,7 @@ from participants.models.enrolments import (
     Enrolment,
     EnrolmentQuerySet,
     EnrolmentStatus,
+    check_capacity,
     check_capacity_not_below_seats,
     seats_taken,
 )
@@ -32,6 +33,7 @@ from participants.models.records import (
 __all__ = [
     "SEAT_STATUSES",
     "STAGE_ORDER",
+    "check_capacity",
     "check_capacity_not_below_seats",
     "seats_taken",
     "CapacityError",

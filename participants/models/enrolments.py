@@ -39,6 +39,32 @@ class CapacityError(ValidationError):
     pass
 
 
+def check_capacity(program_id, *, holders, excluding=(), lock=False):
+    """The seat rule, the one place it is written: the enrolments of the program that hold a seat
+    (SEAT_STATUSES), leaving out `excluding` (the enrolments being changed), plus `holders` (how many of
+    those being changed will hold one) may not be more than the program's capacity.
+
+    With `lock`, the program's row is locked first (select_for_update), so that a concurrent writer taking
+    the last seat waits here and then counts it. Raises CapacityError; returns the seats then taken.
+    """
+    programs = Program.objects.select_for_update() if lock else Program.objects
+    capacity = programs.values_list("capacity", flat=True).get(pk=program_id)
+    taken = (
+        Enrolment.objects.filter(program_id=program_id)
+        .holding_seats()
+        .exclude(pk__in=list(excluding))
+        .count()
+        + holders
+    )
+    if taken > capacity:
+        raise CapacityError(
+            _("The program has %(capacity)d seats; %(taken)d would be taken."),
+            code="program_full",
+            params={"taken": taken, "capacity": capacity},
+        )
+    return taken
+
+
 def seats_taken(program):
     """How many of the program's seats are held (SEAT_STATUSES)."""
     return Enrolment.objects.filter(program=program).holding_seats().count()
@@ -122,7 +148,6 @@ class Enrolment(models.Model):
         return self.status in SEAT_STATUSES
 
     def _check_capacity(self, *, lock):
-        programs = Program.objects.select_for_update() if lock else Program.objects
         if (
             self.pk
             and Enrolment.objects.filter(
@@ -131,16 +156,7 @@ class Enrolment(models.Model):
         ):
             # Already holds a seat in this program: editing it takes no new seat, even if the quota was lowered.
             return
-        capacity = programs.values_list("capacity", flat=True).get(pk=self.program_id)
-        taken = (
-            Enrolment.objects.filter(program_id=self.program_id).holding_seats().exclude(pk=self.pk).count()
-        )
-        if taken >= capacity:
-            raise CapacityError(
-                _("The program is full: %(taken)d of %(capacity)d seats are taken."),
-                code="program_full",
-                params={"taken": taken, "capacity": capacity},
-            )
+        check_capacity(self.program_id, holders=1, excluding=[self.pk] if self.pk else [], lock=lock)
 
     @property
     def is_demo(self):

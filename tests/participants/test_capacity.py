@@ -17,7 +17,7 @@ def test_enrolment_beyond_capacity_is_refused_with_the_seat_count():
     with pytest.raises(CapacityError) as error:
         EnrolmentFactory(program=program)
 
-    assert error.value.messages == ["The program is full: 2 of 2 seats are taken."]
+    assert error.value.messages == ["The program has 2 seats; 3 would be taken."]
     assert Enrolment.objects.filter(program=program).count() == 2
 
 
@@ -30,7 +30,7 @@ def test_enrolment_full_clean_reports_a_full_program():
     with pytest.raises(ValidationError) as error:
         enrolment.full_clean()
 
-    assert error.value.messages == ["The program is full: 1 of 1 seats are taken."]
+    assert error.value.messages == ["The program has 1 seats; 2 would be taken."]
 
 
 @pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_change_enrolment_status_refuses_only_what_does_not_fit():
 
     assert changed == 1
     assert [(e.pk, message) for e, message in refused] == [
-        (nominees[1].pk, "The program is full: 1 of 1 seats are taken.")
+        (nominees[1].pk, "The program has 1 seats; 2 would be taken.")
     ]
     assert list(
         Enrolment.objects.filter(program=program).order_by("pk").values_list("status", flat=True)

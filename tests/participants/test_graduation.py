@@ -90,7 +90,7 @@ def test_decision_that_needs_a_seat_in_a_full_program_is_refused():
     with pytest.raises(ValidationError) as error:
         decide_graduation(enrolment=withdrawn, outcome=EnrolmentStatus.PASSED, decided_by=None)
 
-    assert error.value.messages == ["The program is full: 1 of 1 seats are taken."]
+    assert error.value.messages == ["The program has 1 seats; 2 would be taken."]
     assert GraduationDecision.objects.count() == 0
 
 

@@ -53,9 +53,7 @@ FILE_PROBLEMS = [
         r"The file has a header but no rows of participants\.",
     ]
 ]
-CAPACITY = re.compile(
-    r"The program has \d+ seats; after this import \d+ would be taken\. Nothing was written\."
-)
+CAPACITY = re.compile(r"The program has \d+ seats; \d+ would be taken\. Nothing was written\.")
 INSTITUTION = "Dinas Kesehatan Provinsi Banten"
 
 

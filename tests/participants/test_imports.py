@@ -185,9 +185,7 @@ def test_confirm_validates_again_and_writes_nothing_when_the_data_changed(progra
 
     result = imports.confirm_batch(batch=batch)
 
-    assert result.problems == [
-        "The program has 3 seats; after this import 4 would be taken. Nothing was written."
-    ]
+    assert result.problems == ["The program has 3 seats; 4 would be taken. Nothing was written."]
     batch.refresh_from_db()
     assert batch.status == ImportStatus.REFUSED
     assert Participant.objects.filter(name__in=["Andi Wijaya", "Siti Rahma"]).count() == 0
@@ -199,9 +197,7 @@ def test_import_beyond_capacity_is_refused_whole(program):
 
     result = preview(program, csv_bytes(rows))
 
-    assert result.problems == [
-        "The program has 3 seats; after this import 4 would be taken. Nothing was written."
-    ]
+    assert result.problems == ["The program has 3 seats; 4 would be taken. Nothing was written."]
     assert result.is_valid is False
 
 
@@ -491,9 +487,10 @@ def test_validation_queries_do_not_grow_with_rows(program, django_assert_num_que
             for n in range(1, count + 1)
         ]  # fmt: skip
 
-    # NIPs, this program's enrolments, its participants without NIP, the institution, the seat count.
+    # NIPs, this program's enrolments, its participants without NIP, the institution, the seat count and the
+    # program's capacity.
     for count in (1, 3):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             result = preview(program, csv_bytes(rows(count)))
         assert [row.action for row in result.rows] == ["new"] * count
 
