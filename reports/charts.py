@@ -7,11 +7,6 @@ chart carries its data as a text alternative.
 from dataclasses import dataclass, field
 from itertools import count
 
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
-from django.utils.translation import gettext
-
 # Colour-blind-safe, dark enough to print in grey (Okabe-Ito, darkened).
 PALETTE = ["#0b5394", "#b45f06", "#38761d", "#741b47", "#7f6000", "#134f5c", "#990000", "#444444"]
 _ids = count(1)
@@ -49,47 +44,6 @@ class HBarChart:
     @property
     def plot_width(self):
         return self.width - self.label_width - 50
-
-    def html(self):
-        """The figure (templates/includes/chart_hbar.html includes it): built here, without a template loop
-        per bar, since a cold dashboard draws six of these."""
-        dom_id, title = self.dom_id, escape(self.title)
-        parts = [
-            f'<figure class="chart mb-4" id="{dom_id}">\n'
-            f'  <figcaption class="fw-semibold mb-1">{title}</figcaption>\n'
-        ]
-        if not self.bars:
-            parts.append(
-                f'  \n  <p class="text-body-secondary small">{gettext("No data yet.")}</p>\n  \n</figure>'
-            )
-            return mark_safe("".join(parts))  # noqa: S308 (escaped above)
-        labels = [(escape(bar.label), bar) for bar in self.bars]
-        desc = "; ".join(f"{label}: {bar.value}" for label, bar in labels)
-        parts.append(
-            f'  \n  <svg viewBox="0 0 {self.width} {self.height}" width="{self.width}" height="{self.height}" '
-            f'role="img" aria-labelledby="{dom_id}-t {dom_id}-d" xmlns="http://www.w3.org/2000/svg">\n'
-            f'    <title id="{dom_id}-t">{title}</title>\n'
-            f'    <desc id="{dom_id}-d">{desc}</desc>\n    '
-        )
-        text_x = self.label_width - 6
-        for label, bar in labels:
-            short = escape(Truncator(bar.label).chars(38))
-            parts.append(
-                f'\n    <text x="{text_x}" y="{bar.label_y}" text-anchor="end">{short}</text>\n'
-                f'    <rect x="{self.label_width}" y="{bar.y}" width="{bar.width}" height="{self.bar_height}" '
-                f'fill="{escape(bar.color)}"><title>{label}: {bar.value}</title></rect>\n'
-                f'    <text x="{bar.value_x}" y="{bar.label_y}">{bar.value}</text>\n    '
-            )
-        parts.append(
-            f'\n  </svg>\n  <details class="small"><summary>{gettext("Data as a table")}</summary>\n'
-            '    <table class="table table-sm w-auto"><tbody>\n      '
-        )
-        parts.extend(
-            f'<tr><th scope="row">{label}</th><td class="text-end">{bar.value}</td></tr>'
-            for label, bar in labels
-        )
-        parts.append("\n    </tbody></table>\n  </details>\n  \n</figure>")
-        return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
 def hbar_chart(title, items, *, colors=None, limit=None):

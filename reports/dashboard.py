@@ -6,10 +6,7 @@ shows it; participants still never import from here.
 """
 
 from django.db.models import Case, Count, Q, Sum, When
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from lifecycle.models import Certificate, EnrolmentResult, Seminar, SeminarDecision, attendance_percent
 from lifecycle.panels import count_appointments, first_appointment_on
@@ -28,32 +25,6 @@ BEST_PARTICIPANTS = 5
 RECENT_ROWS = 10
 
 
-def project_rows(projects):
-    """The rows of the dashboard's table of projects (_dashboard_panel.html), built here rather than by a
-    template loop: a program has up to its capacity of projects, and a cold dashboard draws them all."""
-    rows = []
-    for project in projects:
-        participant = project.enrolment.participant
-        if project.progress is not None:
-            progress = f"{project.progress}% ({project.milestones_done}/{project.milestones_total})"
-        else:
-            progress = "—"
-        if project.milestones_overdue:
-            overdue = f'<span class="badge text-bg-danger">{project.milestones_overdue}</span>'
-        else:
-            overdue = "0"
-        rows.append(
-            "\n                <tr>\n"
-            f'                  <td><a href="{escape(reverse("reports:participant", args=[participant.pk]))}" '
-            f'title="{escape(project.title)}">{escape(participant.full_name)}</a></td>\n'
-            f"                  <td>{project.stage_number}. {escape(project.get_stage_display())}</td>\n"
-            f'                  <td class="text-end">{progress}</td>\n'
-            f'                  <td class="text-end">{overdue}</td>\n'
-            "                </tr>\n                "
-        )
-    return mark_safe("".join(rows))  # noqa: S308 (every value escaped above)
-
-
 def has_change_project(enrolment):
     """Whether the enrolment has a change project, for enrolments that select_related it."""
     try:
@@ -65,7 +36,7 @@ def has_change_project(enrolment):
 
 def program_panel(program, user, *, today=None):
     """Everything the program dashboard shows about the lifecycle, for the partial
-    reports/_dashboard_panel.html (context variable `lifecycle`).
+    the partial lifecycle_panel of reports/program_detail.html (context variable `lifecycle`).
 
     Rows that name participants are narrowed to the user's scope. A fixed number of queries whatever the
     number of participants, sessions, seminars or milestones (tests pin it).
@@ -116,16 +87,18 @@ def program_panel(program, user, *, today=None):
     overall_rate = attendance_percent(
         sum(e.attendance_attended for e in recorded), sum(e.attendance_recorded for e in recorded)
     )
-    # The database's order by name (its collation), then pk: positions stand in for it when sorting here.
-    position = {enrolment.pk: index for index, enrolment in enumerate(enrolments)}
+    # The database's order by name (its collation), then pk: ranks stand in for it when sorting here.
     name_rank, rank, previous = {}, -1, None
     for enrolment in enrolments:
         if rank < 0 or enrolment.participant.name != previous:
             rank, previous = rank + 1, enrolment.participant.name
         name_rank[enrolment.pk] = rank
-    best = sorted(
-        (e for e in enrolments if e.final_score is not None), key=lambda e: (-e.final_score, position[e.pk])
-    )[:BEST_PARTICIPANTS]
+    best = list(
+        scope_enrolments(EnrolmentResult.objects.filter(program=program), user)
+        .with_results()
+        .select_related("participant")
+        .best(BEST_PARTICIPANTS)
+    )
 
     projects = sorted(
         (e.change_project for e in enrolments if has_change_project(e)),
@@ -192,7 +165,6 @@ def program_panel(program, user, *, today=None):
         "outcomes": outcomes,
         "stages": stages,
         "projects": projects,
-        "project_rows": project_rows(projects),
         "seminars": seminar_table,
         "recent_seminars": recent_seminars,
         "overdue_milestones": overdue[:RECENT_ROWS],

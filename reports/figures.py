@@ -2,6 +2,8 @@
 
 from django.db.models import Count, Max, Q
 
+from participants.models import PASSED_STATUSES
+
 
 def overview_figures(enrolments):
     """Everything the overview counts, as plain data (cacheable): figures and chart rows.
@@ -10,7 +12,6 @@ def overview_figures(enrolments):
     by the participant's institution, from which the other figures, the kinds and the top institutions are
     summed (counting distinct participants in that grouping too would make PostgreSQL sort every row).
     """
-    passed = ["passed", "passed_deferred"]
     per_institution = list(
         # Grouped by the id alone, which PostgreSQL's statistics know to have a few thousand values: one hash
         # table, where grouping by the name too made it expect a group a row and sort them all on disk.
@@ -19,7 +20,7 @@ def overview_figures(enrolments):
             kind=Max("participant__institution__kind"),
             name=Max("participant__institution__name"),
             n=Count("pk"),
-            passed=Count("pk", filter=Q(status__in=passed)),
+            passed=Count("pk", filter=Q(status__in=PASSED_STATUSES)),
             demo=Count("pk", filter=Q(participant__is_demo=True)),
         )
         .order_by()

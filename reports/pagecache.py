@@ -19,22 +19,26 @@ def scope_key(scope):
 
 def cache_key(request, name, vary):
     """name, the viewer's scope (the institutions whose people they may see), a digest of vary (whatever else
-    the value depends on), the language and the data version."""
+    the value depends on) and the language. The data version is the entry's cache version (cached())."""
     digest = hashlib.sha256(repr(vary).encode()).hexdigest()[:16]
     scope = scope_key(institution_scope(request.user))
-    return f"{name}:{scope}:{digest}:{get_language()}:{data_version(request)}"
+    return f"{name}:{scope}:{digest}:{get_language()}"
 
 
 def cached(request, name, vary, compute):
-    """compute() cached under cache_key(); returns (value, was_cached)."""
-    cache = caches["pages"]
-    key = cache_key(request, name, vary)
-    value = cache.get(key)
-    if value is not None:
-        return value, True
-    value = compute()
-    cache.set(key, value)
-    return value, False
+    """compute() kept in the "pages" cache under cache_key(), with the data version as the cache's version
+    (cache.get_or_set): a change of the data makes every earlier entry unreadable. Returns (value,
+    was_cached)."""
+    computed = []
+
+    def compute_once():
+        computed.append(True)
+        return compute()
+
+    value = caches["pages"].get_or_set(
+        cache_key(request, name, vary), compute_once, version=data_version(request)
+    )
+    return value, not computed
 
 
 def cached_html(request, name, vary, render):

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.access import can_see_personal_data, scope_enrolments
 from participants.models import (
+    DECIDED_STATUSES,
+    PASSED_STATUSES,
     SEAT_STATUSES,
     ChangeProjectStage,
     Enrolment,
@@ -32,7 +34,6 @@ from reports.pagecache import cached, cached_html
 from trainingtracker.decorators import staff_view
 
 PAGE_SIZE = 25
-PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
 
 
 def _label(choices, value):
@@ -44,8 +45,7 @@ def _label(choices, value):
 
 def overview_context(user, today):
     """Everything the overview shows, for the viewer's scope: the fragment that is cached."""
-    enrolments = scope_enrolments(Enrolment.objects.all(), user)
-    stats = overview_figures(enrolments)
+    stats = overview_figures(scope_enrolments(Enrolment.objects.holding_seats(), user))
     figures = {**stats["figures"], "programs_this_year": Program.objects.filter(year=today.year).count()}
     ongoing = list(
         Program.objects.ongoing(today).select_related("program_type", "organiser").order_by("end_date")[:10]
@@ -75,7 +75,7 @@ def overview(request):
         request,
         "overview",
         today,
-        lambda: render_to_string("reports/_overview_body.html", overview_context(request.user, today)),
+        lambda: render_to_string("reports/overview.html#body", overview_context(request.user, today)),
     )
     return render(request, "reports/overview.html", {"body": body, "stats_cached": body_cached})
 
@@ -89,7 +89,7 @@ def program_list(request):
         "program-list",
         (can_export, today, sorted(request.GET.lists())),
         lambda: render_to_string(
-            "reports/_program_list_body.html",
+            "reports/program_list.html#body",
             program_list_context(request, can_export, today),
             request=request,
         ),
@@ -147,7 +147,8 @@ def program_summary(program, user, today, flags):
     seats_filled = program.enrolments.holding_seats().count()  # every seat, whoever may see whom
     enrolments = scope_enrolments(program.enrolments.all(), user)
     # The lifecycle panel reads the enrolments in scope with their participants, institutions and change
-    # projects in one query (a program holds at most its capacity); the charts count the same rows.
+    # projects in one query (a program holds at most its capacity); the charts count its participants (the
+    # enrolments that hold a seat), as the seats card does.
     lifecycle = program_panel(program, user, today=today)
     rows = [
         (
@@ -160,6 +161,7 @@ def program_summary(program, user, today, flags):
             enrolment.change_project.stage if has_change_project(enrolment) else None,
         )
         for enrolment in lifecycle.pop("enrolments")
+        if enrolment.status in SEAT_STATUSES
     ]
     status_counts = Counter(row[0] for row in rows)
     stage_counts = Counter(row[6] for row in rows if row[6])
@@ -182,7 +184,7 @@ def program_summary(program, user, today, flags):
             [(stage.label, stage_counts.get(stage, 0)) for stage in ChangeProjectStage],
         ),
         hbar_chart(
-            _("Outcomes by status"),
+            _("Participants by status"),
             [
                 (status.label, status_counts[status])
                 for status in EnrolmentStatus
@@ -214,12 +216,13 @@ def program_summary(program, user, today, flags):
         "coaches": [role.person for role in roles if role.role == RoleKind.COACH],
         "examiners": [role.person for role in roles if role.role == RoleKind.EXAMINER],
         "mentors": list(mentors),
-        "passed": sum(status_counts[s] for s in PASSED),
+        "passed": sum(status_counts[s] for s in PASSED_STATUSES),
+        "deferred": status_counts[EnrolmentStatus.PASSED_DEFERRED],
         "lifecycle": lifecycle,
     }
     return {
-        "top": render_to_string("reports/_program_summary.html", context),
-        "people": render_to_string("reports/_program_people.html", context),
+        "top": render_to_string("reports/program_detail.html#summary", context),
+        "people": render_to_string("reports/program_detail.html#people", context),
     }
 
 
@@ -230,7 +233,7 @@ def participant_table(request, program, show_personal):
     )
     page, sort, q = _participant_table(request, enrolments)
     context = {"program": program, "page": page, "sort": sort, "q": q, "show_personal": show_personal}
-    return render_to_string("reports/_program_table.html", context, request=request)
+    return render_to_string("reports/program_detail.html#table", context, request=request)
 
 
 @staff_view("programs.view_program")
@@ -287,7 +290,10 @@ def compare(request):
     if form.is_valid():
         programs = list(form.cleaned_data["programs"].select_related("organiser"))
         ids = [program.pk for program in programs]
-        enrolments = scope_enrolments(Enrolment.objects.filter(program_id__in=ids), request.user)
+        # The programs' participants (the enrolments that hold a seat), as on the dashboards.
+        enrolments = scope_enrolments(
+            Enrolment.objects.filter(program_id__in=ids).holding_seats(), request.user
+        )
         by_status = Counter()
         for program_id, status, n in enrolments.values_list("program_id", "status").annotate(n=Count("pk")):
             by_status[(program_id, status)] = n
@@ -303,16 +309,8 @@ def compare(request):
             by_stage[(program_id, stage)] = n
         for program in programs:
             total = sum(n for (pid, _status), n in by_status.items() if pid == program.pk)
-            finished = sum(
-                by_status[(program.pk, s)]
-                for s in (
-                    *PASSED,
-                    EnrolmentStatus.FAILED,
-                    EnrolmentStatus.DID_NOT_FINISH,
-                    EnrolmentStatus.DISMISSED,
-                )
-            )
-            passed = sum(by_status[(program.pk, s)] for s in PASSED)
+            finished = sum(by_status[(program.pk, s)] for s in DECIDED_STATUSES)
+            passed = sum(by_status[(program.pk, s)] for s in PASSED_STATUSES)
             reported = sum(
                 by_stage[(program.pk, s)]
                 for s in (ChangeProjectStage.REPORTED, ChangeProjectStage.CONTINUING)

@@ -15,7 +15,14 @@ from participants.access import (
     scope_enrolments,
     scope_institutions,
 )
-from participants.models import SEAT_STATUSES, Enrolment, EnrolmentStatus, Participant, PersonalDataAccessKind
+from participants.models import (
+    IN_TRAINING_STATUSES,
+    PASSED_STATUSES,
+    SEAT_STATUSES,
+    Enrolment,
+    Participant,
+    PersonalDataAccessKind,
+)
 from participants.privacy import log_access
 from programs.models import Institution, InstitutionKind, ProgramType
 from reports.charts import stacked_columns, timeline
@@ -23,7 +30,6 @@ from reports.pagecache import cached_html
 from trainingtracker.decorators import staff_view
 
 PAGE_SIZE = 25
-PASSED = [EnrolmentStatus.PASSED, EnrolmentStatus.PASSED_DEFERRED]
 
 
 @staff_view("participants.view_participant")
@@ -41,7 +47,7 @@ def participant_detail(request, pk):
         "participant",
         (participant.pk, show_personal, today),
         lambda: render_to_string(
-            "reports/_participant_body.html",
+            "reports/participant_detail.html#body",
             participant_context(participant, request.user, show_personal, today),
         ),
     )
@@ -87,7 +93,7 @@ def institution_list(request):
         .annotate(
             n_participants=Count("pk", distinct=True),
             n_enrolments=Count("enrolments"),
-            n_passed=Count("enrolments", filter=Q(enrolments__status__in=PASSED)),
+            n_passed=Count("enrolments", filter=Q(enrolments__status__in=PASSED_STATUSES)),
         )
         .order_by()
     )
@@ -114,7 +120,7 @@ def institution_detail(request, pk):
         "institution",
         (institution.pk, show_personal, sorted(request.GET.lists())),
         lambda: render_to_string(
-            "reports/_institution_body.html",
+            "reports/institution_detail.html#body",
             institution_context(request, institution, show_personal),
             request=request,
         ),
@@ -127,10 +133,11 @@ def institution_context(request, institution, show_personal):
     enrolments = scope_enrolments(
         Enrolment.objects.filter(participant__institution=institution), request.user
     )
+    # The institution's participants (enrolments that hold a seat) per year, type and status.
     per_year = list(
-        enrolments.values_list("program__year", "program__program_type__abbreviation", "status").annotate(
-            n=Count("pk")
-        )
+        enrolments.holding_seats()
+        .values_list("program__year", "program__program_type__abbreviation", "status")
+        .annotate(n=Count("pk"))
     )
     rows = {}
     for year, type_name, status, n in per_year:
@@ -139,9 +146,9 @@ def institution_context(request, institution, show_personal):
             {"year": year, "type": type_name, "total": 0, "passed": 0, "other": 0, "ongoing": 0},
         )
         row["total"] += n
-        if status in PASSED:
+        if status in PASSED_STATUSES:
             row["passed"] += n
-        elif status in (EnrolmentStatus.REGISTERED, EnrolmentStatus.ACTIVE, EnrolmentStatus.NOMINATED):
+        elif status in IN_TRAINING_STATUSES:
             row["ongoing"] += n
         else:
             row["other"] += n

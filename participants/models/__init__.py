@@ -2,6 +2,9 @@
 milestones, the import batches and the personal-data access log. Imports the programs app only."""
 
 from participants.models.enrolments import (
+    DECIDED_STATUSES,
+    IN_TRAINING_STATUSES,
+    PASSED_STATUSES,
     SEAT_STATUSES,
     CapacityError,
     Enrolment,
@@ -31,6 +34,9 @@ from participants.models.records import (
 )
 
 __all__ = [
+    "DECIDED_STATUSES",
+    "IN_TRAINING_STATUSES",
+    "PASSED_STATUSES",
     "SEAT_STATUSES",
     "STAGE_ORDER",
     "check_capacity",

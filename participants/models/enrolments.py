@@ -21,8 +21,12 @@ class EnrolmentStatus(models.TextChoices):
     DID_NOT_FINISH = "did_not_finish", _("Did not finish")
 
 
-# Statuses that hold one of the program's seats. Nominees are candidates; a participant who withdrew or
-# was dismissed gives the seat back.
+# The definitions every page, export and count uses (each written once, here):
+# - a participant of a program is an enrolment that holds one of its seats: registered, active, or with an
+#   outcome. Nominees are candidates, not yet participants; who withdrew or was dismissed gave the seat back.
+# - passed means graduated (lulus). Graduation deferred (kelulusan ditunda) is not passed: the decision is
+#   pending, and it counts as passed only once it is changed to passed.
+# - decided: the participants with an outcome, the base of a pass rate.
 SEAT_STATUSES = frozenset(
     {
         EnrolmentStatus.REGISTERED,
@@ -33,6 +37,18 @@ SEAT_STATUSES = frozenset(
         EnrolmentStatus.DID_NOT_FINISH,
     }
 )
+
+
+PASSED_STATUSES = frozenset({EnrolmentStatus.PASSED})
+DECIDED_STATUSES = frozenset(
+    {
+        EnrolmentStatus.PASSED,
+        EnrolmentStatus.PASSED_DEFERRED,
+        EnrolmentStatus.FAILED,
+        EnrolmentStatus.DID_NOT_FINISH,
+    }
+)
+IN_TRAINING_STATUSES = frozenset({EnrolmentStatus.REGISTERED, EnrolmentStatus.ACTIVE})
 
 
 class CapacityError(ValidationError):
@@ -89,7 +105,11 @@ def check_capacity_not_below_seats(program):
 
 class EnrolmentQuerySet(models.QuerySet):
     def holding_seats(self):
+        """The participants of the program(s): the enrolments that hold a seat (SEAT_STATUSES)."""
         return self.filter(status__in=SEAT_STATUSES)
+
+    def passed(self):
+        return self.filter(status__in=PASSED_STATUSES)
 
 
 class Enrolment(models.Model):

@@ -1,4 +1,4 @@
-"""The charts' SVG, built in programs/charts.py rather than by a template loop per bar."""
+"""The charts' SVG, drawn by templates/includes/chart_hbar.html from the geometry of reports/charts.py."""
 
 from django.template.loader import render_to_string
 
