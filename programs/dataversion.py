@@ -1,15 +1,11 @@
 """The data version: a number that moves with every change of the training data, so that what is cached
 under it (the pages' fragments, reports/pagecache.py) is never served after the data changed.
 
-Counting 100,000 enrolments by year, type and institution, or rendering a program's charts and lifecycle
-panel, costs tens of milliseconds; the pages keep such results in the "pages" cache (settings.CACHES),
-under a key made of what they depend on (the viewer's scope and permissions, the language, the date) and of
-the data version, read once a request.
-
-The version goes up with every save and delete of a model of the programs and participants apps, m2m links
-included, and of a user (not the last_login of a login; signals connected in ProgramsConfig.ready). Bulk writes send no signals: the code that makes them
-(imports, attendance and seminar scores, the demo and national data generators) calls bump_data_version()
-itself. A QuerySet.update() elsewhere or raw SQL shows when the entry expires (the cache's TIMEOUT, ten
+The version goes up with every save and delete of a model of the programs, participants and lifecycle apps
+(APPS, by label: this app imports none of them), m2m links included, and of a user (not the last_login of a
+login); the signals are connected in ProgramsConfig.ready. Bulk writes send no signals: the code that makes
+them (imports, attendance and seminar scores, the demo and national data generators) calls
+bump_data_version() itself. A QuerySet.update() elsewhere or raw SQL shows when the entry expires (the cache's TIMEOUT, ten
 minutes).
 
 On PostgreSQL the version is a sequence, moved by nextval(), which never waits for a lock: a counter row
@@ -26,7 +22,6 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F
 
-# The apps whose models hold the training data, by label (this app imports none of them).
 APPS = ("programs", "participants", "lifecycle")
 # Written by reading the data, not part of it: a change there must not empty the cache.
 NOT_DATA = {"dataversion", "exportlog", "importbatch", "personaldataaccess"}
