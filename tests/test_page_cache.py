@@ -18,7 +18,7 @@ from tests.factories import (
     ProgramFactory,
     SessionFactory,
 )
-from tests.participants.test_imports import ANDI, csv_bytes
+from tests.import_support import ANDI, csv_bytes
 
 pytestmark = pytest.mark.django_db
 
