@@ -8,15 +8,8 @@ from django.urls import reverse
 
 from participants.models import ChangeProject, Enrolment, EnrolmentStatus, Milestone, Participant
 from programs.models import Institution, Person, Program, ProgramRole, ProgramType, Source
-from tests.factories import (
-    ChangeProjectFactory,
-    EnrolmentFactory,
-    MilestoneFactory,
-    PersonFactory,
-    ProgramFactory,
-    ProgramRoleFactory,
-    SourceFactory,
-)
+from tests.admin_support import admin_url, make_admin_graph
+from tests.factories import EnrolmentFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,22 +27,6 @@ MODELS = [
 ]
 
 
-def admin_url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def make_graph():
-    """One of everything the admin shows, linked as in real use."""
-    program = ProgramFactory(source=SourceFactory())
-    ProgramRoleFactory(program=program)
-    project = ChangeProjectFactory(
-        enrolment=EnrolmentFactory(program=program), mentor=PersonFactory(), coach=PersonFactory()
-    )
-    project.examiners.set([PersonFactory(), PersonFactory()])
-    MilestoneFactory(change_project=project)
-    return project
-
-
 def changelist_queries(client, model):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(admin_url(model, "changelist"))
@@ -59,7 +36,7 @@ def changelist_queries(client, model):
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_admin_changelist_lists_the_rows(admin_client, model):
-    project = make_graph()
+    project = make_admin_graph()
     shown = {
         Source: str(project.enrolment.program.source.headline),
         ProgramType: "PKN Tingkat II",
@@ -80,10 +57,10 @@ def test_admin_changelist_lists_the_rows(admin_client, model):
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_admin_changelist_queries_do_not_grow_with_rows(admin_client, model):
-    make_graph()
+    make_admin_graph()
     one, _response = changelist_queries(admin_client, model)
-    make_graph()
-    make_graph()
+    make_admin_graph()
+    make_admin_graph()
     three, _response = changelist_queries(admin_client, model)
 
     assert (model.__name__, one) == (model.__name__, three)
@@ -115,7 +92,7 @@ def test_admin_add_page_renders_its_form(admin_client, model):
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_admin_change_page_shows_the_object(admin_client, model):
-    make_graph()
+    make_admin_graph()
     obj = model.objects.order_by("pk").last()
 
     response = admin_client.get(admin_url(model, "change", obj.pk))

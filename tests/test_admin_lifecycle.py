@@ -18,9 +18,7 @@ from lifecycle.models import (
     EvaluationScore,
     GraduationDecision,
     Seminar,
-    SeminarScore,
 )
-from lifecycle.services import decide_graduation, issue_certificate, record_attendance
 from participants.models import EnrolmentStatus
 from programs.models import (
     Agenda,
@@ -33,17 +31,8 @@ from programs.models import (
     Session,
     Subject,
 )
-from tests.factories import (
-    AppointmentFactory,
-    AttendanceFactory,
-    ChangeProjectFactory,
-    EnrolmentFactory,
-    PersonFactory,
-    ProgramFactory,
-    SeminarFactory,
-    SessionFactory,
-)
-from tests.lifecycle_support import score_all
+from tests.admin_support import admin_url, make_lifecycle_graph
+from tests.factories import EnrolmentFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,32 +60,9 @@ ADDABLE = [
 ]
 
 
-def admin_url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def make_graph():
-    """One of everything the lifecycle admin shows."""
-    program = ProgramFactory(capacity=10)
-    enrolment = EnrolmentFactory(program=program, status=EnrolmentStatus.ACTIVE)
-    session = SessionFactory(program=program)
-    record = AttendanceFactory(session=session, enrolment=enrolment, status="absent")
-    record_attendance(
-        session=session, marks={enrolment.pk: ("present", "")}, recorded_by=None, correction_reason="x"
-    )
-    seminar = SeminarFactory(change_project=ChangeProjectFactory(enrolment=enrolment))
-    aspect = SeminarAspect.objects.filter(program_type=program.program_type).first()
-    SeminarScore.objects.create(seminar=seminar, examiner=PersonFactory(), aspect=aspect, score=Decimal("80"))
-    score_all(enrolment, [80, 80, 80, 80])
-    decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
-    issue_certificate(enrolment=enrolment, issued_by=None)
-    AppointmentFactory(participant=enrolment.participant)
-    return record
-
-
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m.__name__)
 def test_admin_lifecycle_changelist_renders(admin_client, model):
-    make_graph()
+    make_lifecycle_graph()
 
     response = admin_client.get(admin_url(model, "changelist"))
 
@@ -114,7 +80,7 @@ def test_admin_lifecycle_add_page_renders_its_form(admin_client, model):
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m.__name__)
 def test_admin_lifecycle_change_page_shows_the_object(admin_client, model):
-    make_graph()
+    make_lifecycle_graph()
     obj = model.objects.order_by("pk").last()
 
     response = admin_client.get(admin_url(model, "change", obj.pk))
@@ -126,7 +92,7 @@ def test_admin_lifecycle_change_page_shows_the_object(admin_client, model):
     "model", [Attendance, AttendanceCorrection, Certificate, CertificateCounter], ids=lambda m: m.__name__
 )
 def test_admin_lifecycle_history_cannot_be_added_or_deleted(admin_client, model):
-    make_graph()
+    make_lifecycle_graph()
     obj = model.objects.order_by("pk").last()
 
     assert admin_client.get(admin_url(model, "add")).status_code == 403
@@ -178,10 +144,10 @@ EXPECTED_CHANGELIST_QUERIES = {
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m.__name__)
 def test_admin_lifecycle_changelist_queries_do_not_grow_with_rows(admin_client, model):
-    make_graph()
+    make_lifecycle_graph()
     one = changelist_queries(admin_client, model)
-    make_graph()
-    make_graph()
+    make_lifecycle_graph()
+    make_lifecycle_graph()
     three = changelist_queries(admin_client, model)
 
     assert (model.__name__, one) == (model.__name__, three)
@@ -189,7 +155,7 @@ def test_admin_lifecycle_changelist_queries_do_not_grow_with_rows(admin_client, 
 
 
 def test_admin_certificate_action_revokes_with_the_reason(admin_client):
-    make_graph()
+    make_lifecycle_graph()
     certificate = Certificate.objects.get()
 
     admin_client.post(
@@ -202,7 +168,7 @@ def test_admin_certificate_action_revokes_with_the_reason(admin_client):
 
 
 def test_admin_certificate_action_without_a_reason_changes_nothing(admin_client):
-    make_graph()
+    make_lifecycle_graph()
     certificate = Certificate.objects.get()
 
     admin_client.post(

@@ -4,7 +4,7 @@ and however, and each viewer gets the fragment of their own scope and permission
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
 from lifecycle.services import record_attendance
@@ -18,7 +18,7 @@ from tests.factories import (
     ProgramFactory,
     SessionFactory,
 )
-from tests.participants.test_imports import ANDI, csv_bytes
+from tests.import_support import ANDI, csv_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,24 @@ def test_viewing_pages_writes_logs_but_leaves_the_data_version(client, personas)
 
     assert PersonalDataAccess.objects.filter(participant=participant).count() == 2
     assert data_version() == version
+
+
+def test_renaming_a_user_moves_the_data_version_but_logging_in_does_not(client):
+    user = User.objects.create_user("clerk", password="pw-clerk-2025", is_staff=True)
+    version = data_version()
+    answer = client.post(reverse("admin:login"), {"username": "clerk", "password": "pw-clerk-2025"})
+    assert answer.status_code == 302
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert data_version() == version
+
+    user.first_name = "Sari"
+    user.save()
+    renamed = data_version()
+    assert renamed > version
+
+    user.delete()  # empties the fields that named the user with an UPDATE that sends no signal
+    assert data_version() > renamed
 
 
 def test_participant_page_shows_a_rename_at_once_and_masks_per_viewer(client, personas):
