@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from demo.factories import UserFactory
-from participants import imports
+from participants import imports, spreadsheets
 from participants.models import Enrolment, ImportBatch, ImportStatus, Participant, seats_taken
 from tests.factories import EnrolmentFactory, InstitutionFactory, ParticipantFactory, ProgramFactory
 
@@ -795,8 +795,8 @@ UNREADABLE = "The workbook cannot be read: it is damaged, protected, or holds co
     ("number", "message"), [(100_002, TOO_MANY), (1_048_000, TOO_MANY), (5_000_000, UNREADABLE)]
 )
 def test_xlsx_naming_a_huge_row_number_is_refused_at_once(number, message):
-    with pytest.raises(imports.ImportFileError) as error:
-        imports._read_xlsx(sheet_with_row_number(number))
+    with pytest.raises(spreadsheets.ImportFileError) as error:
+        spreadsheets.read_xlsx(sheet_with_row_number(number))
 
     assert error.value.messages == [message]
 
@@ -804,7 +804,7 @@ def test_xlsx_naming_a_huge_row_number_is_refused_at_once(number, message):
 def test_csv_with_more_rows_than_the_limit_is_refused():
     content = b"nip,name\n" + b",\n" * 100_001
 
-    with pytest.raises(imports.ImportFileError) as error:
-        imports._read_csv(content)
+    with pytest.raises(spreadsheets.ImportFileError) as error:
+        spreadsheets.read_csv(content)
 
     assert error.value.messages == [TOO_MANY]
