@@ -1,11 +1,12 @@
 """Reading an import file: a CSV or XLSX file's header and rows, or the reason it cannot be read.
 
 Nothing here knows participants beyond the names of the template's columns; participants/imports.py
-validates the rows.
+validates the rows. XLSX files are read by python-calamine, behind guards that run first: the file must
+be a zip archive that does not unpack to far more than it holds, and no part of it may name more cells
+than an import reads (see `check_cell_extent`).
 """
 
 import csv
-import datetime
 import io
 import itertools
 import re
@@ -21,12 +22,17 @@ MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 # suspiciously well (a "zip bomb").
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
-# A spreadsheet's own limits (Excel: 1,048,576 rows, 16,384 columns). A cell or row reference beyond them,
-# or a sheet that skips more empty rows than it could hold, is hostile: refused before anything is built.
+# A spreadsheet's own limits (Excel: 1,048,576 rows, 16,384 columns). A cell beyond them is hostile.
 MAX_SHEET_ROWS = 1_048_576
+MAX_SHEET_COLUMNS = 16_384
 # Rows one file may hold (the header not counted); larger sets go in several files.
 MAX_IMPORT_ROWS = 100_000
-MAX_SHEET_COLUMNS = 16_384
+# calamine builds a sheet whole, as a grid of rows x columns (32 bytes a cell), before its first row can be
+# read: a file of a few kilobytes naming cells A1 and XFD1048576 asks for 512 GB, and the failed allocation
+# aborts the process. A sheet may therefore span at most the rows of an import times the columns A to Z
+# (83 MB), and hold at most as many cells.
+QUICK_COLUMNS = 26  # A to Z: one letter
+MAX_SHEET_CELLS = (MAX_IMPORT_ROWS + 1) * QUICK_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,12 @@ def too_many_rows():
     )
 
 
+def unreadable():
+    return ImportFileError(
+        _("The workbook cannot be read: it is damaged, protected, or holds content refused as unsafe.")
+    )
+
+
 # CSV ---------------------------------------------------------------------------------------------------
 
 
@@ -162,6 +174,13 @@ def read_csv(content):
 
 
 def read_xlsx(content):
+    """(header, [(row number, cells)]) of an XLSX file's first sheet.
+
+    Cells are str ('' when empty), float (every number), bool, datetime.date, datetime.datetime (a date
+    with a time, or an ISO 8601 cell of type "d"), datetime.time or datetime.timedelta.
+    """
+    from python_calamine import CalamineWorkbook
+
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise ImportFileError(_("The file is not a valid XLSX workbook (it may be damaged, or an old .xls)."))
     try:
@@ -171,191 +190,215 @@ def read_xlsx(content):
                 raise ImportFileError(
                     _("The workbook unpacks to far more data than it holds; it was refused as unsafe.")
                 )
-            records = list(xlsx_rows(archive))
+            check_cell_extent(archive)
+        with CalamineWorkbook.from_filelike(io.BytesIO(content)) as workbook:
+            sheet = workbook.get_sheet_by_index(0)
+        records = _sheet_records(sheet)
     except ImportFileError:
         raise
-    except Exception:  # a damaged zip, XML or a DTD/entity that defusedxml refuses: each means "unreadable"
-        raise ImportFileError(
-            _("The workbook cannot be read: it is damaged, protected, or holds content refused as unsafe.")
-        ) from None
+    except Exception:  # a damaged zip or XML, a protected workbook, an XML entity: each means "unreadable"
+        raise unreadable() from None
     if not records:
         raise ImportFileError(_("The file is empty."))
-    return records[0], [(number, record) for number, record in enumerate(records[1:], start=2)]
+    header = [
+        int(value) if isinstance(value, float) and value.is_integer() else value for value in records[0]
+    ]
+    return header, [(number, record) for number, record in enumerate(records[1:], start=2)]
 
 
-# A lean reader of the first worksheet. openpyxl's read-only mode took 0.5 ms a row here, half of the
-# whole import's time; this one reads the same cells several times faster.
-SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PACKAGE_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-# Built-in number formats that show dates (ECMA-376 18.8.30).
-DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
+def _sheet_records(sheet):
+    """The sheet's rows from row 1 and column A, as the file numbers them."""
+    if sheet.start is None:  # no cell holds a value
+        return []
+    if sheet.end[0] + 1 > MAX_IMPORT_ROWS + 1:  # check_cell_extent refused it already
+        raise too_many_rows()
+    # iter_rows() starts at row 1 (rows above the first value come empty) but at the first column that holds
+    # a value.
+    indent = [""] * sheet.start[1]
+    rows = sheet.iter_rows()
+    return [indent + row for row in rows] if indent else list(rows)
 
 
-def xlsx_rows(archive):
-    """The first worksheet's rows as lists of str, int, float, bool, date or None."""
-    from defusedxml.ElementTree import fromstring
+# The cells a workbook names ----------------------------------------------------------------------------
 
-    names = set(archive.namelist())
-    workbook = fromstring(archive.read("xl/workbook.xml"))
-    first = workbook.find(f"{SHEET_NS}sheets/{SHEET_NS}sheet")
-    relation = first.get(f"{REL_NS}id")
-    target = "worksheets/sheet1.xml"
-    if "xl/_rels/workbook.xml.rels" in names:
-        for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels")):
-            if rel.get("Id") == relation:
-                target = rel.get("Target")
-    path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    properties = workbook.find(f"{SHEET_NS}workbookPr")
-    epoch = (
-        datetime.date(1904, 1, 1)
-        if properties is not None and properties.get("date1904") in ("1", "true")
-        else datetime.date(1899, 12, 30)
-    )
-    shared = _shared_strings(archive, names, fromstring)
-    date_styles = _date_styles(archive, names, fromstring)
-    with archive.open(path) as source:
-        yield from SheetReader(shared=shared, date_styles=date_styles, epoch=epoch).rows(source)
+# Where calamine puts a cell: the reference in its r attribute ("B7"), or without one the next column of
+# the current row. Excel, LibreOffice, openpyxl and xlsxwriter write every cell tag as <c r="B7" ...>, checked
+# here by regular expressions several times faster than an XML parser: OTHER_CELL finds the tags that are
+# not of that form with a reference within Z99999, which are few or none. A part with any other cell tag
+# (<x:c>, <c> without r, attributes in another order) is parsed with expat and followed as calamine does.
+CELL_ATTRIBUTES = rb'(?: (?:s|t|cm|vm|ph)="[^"<]*")*/?>'
+OTHER_CELL = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Z][1-9][0-9]{0,4}"' + CELL_ATTRIBUTES + rb"))")
+CANONICAL_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"' + CELL_ATTRIBUTES)
+PREFIXED_CELL = re.compile(rb":c[\s/>]")
+CELL_REFERENCE = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
+# For a part that is not XML (an image, say): every tag that could be a row or a cell, and every r="..."
+ANY_ROW_TAG = re.compile(rb"[<:/]row[\s/>]")
+ANY_CELL_TAG = re.compile(rb"[<:]c[\s/>]")
+ANY_REFERENCE = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
 
 
-class UnsafeXML(ValueError):
+class UnsafeWorkbook(ValueError):
     pass
 
 
-def _refuse(*args):
-    raise UnsafeXML("DTDs and entities are not allowed in a workbook")
+class CellExtent:
+    """The largest row and column (from 1) and the number of cells of one part of a workbook."""
+
+    def __init__(self):
+        self.rows = self.columns = self.cells = 0
+
+    def note(self, row, column):
+        if row > MAX_SHEET_ROWS or column > MAX_SHEET_COLUMNS:
+            raise UnsafeWorkbook("a cell beyond a spreadsheet's limits")
+        if row > MAX_IMPORT_ROWS + 1:
+            raise too_many_rows()
+        self.rows, self.columns = max(self.rows, row), max(self.columns, column)
+
+    def count(self, cells):
+        self.cells += cells
+        if self.cells > MAX_SHEET_CELLS:
+            raise UnsafeWorkbook("more cells than an import reads")
+
+    def check(self):
+        if self.rows * self.columns > MAX_SHEET_CELLS:
+            raise UnsafeWorkbook("cells spread over more rows and columns than an import reads")
 
 
-class SheetReader:
-    """Streams a worksheet's rows with expat's C parser and three small callbacks.
+def check_cell_extent(archive):
+    """Refuse a workbook any part of which names a cell beyond the import's rows (ImportFileError: too many
+    rows) or spreads its cells over more than MAX_SHEET_CELLS (UnsafeWorkbook), before calamine builds them.
 
-    The worksheet is the one large part of a workbook; defusedxml's ElementTree parser builds it through
-    the pure-Python tree builder (measured: 3.0 s for 10,000 rows against 0.7 s here). The guards are
-    those defusedxml installs, stricter: any DOCTYPE, entity declaration or external entity reference
-    stops the parse. The small parts (workbook, relations, shared strings, styles) go through defusedxml.
+    Every part is checked, not only the first sheet: calamine finds that sheet through relations that
+    could point anywhere. So a workbook whose other sheets hold more rows than an import is refused too.
+    Reads each part as a stream and stops at the first cell beyond the limits.
     """
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        for follow in (_quick_extent, _exact_extent, _loose_extent):
+            with archive.open(info) as source:
+                extent = follow(source)
+            if extent is not None:
+                extent.check()
+                break
 
-    def __init__(self, *, shared, date_styles, epoch):
-        self.shared, self.date_styles, self.epoch = shared, date_styles, epoch
-        self.done, self.row, self.text = [], {}, []
-        self.collecting = False
-        self.reference = self.kind = self.style = None
-        self.expected_row = 1
 
-    def rows(self, source):
-        from xml.parsers import expat
+def _parts(source, size=1024 * 1024):
+    """The stream in pieces that end before a '<', so that no tag is cut in two."""
+    carry = b""
+    while chunk := source.read(size):
+        data = carry + chunk
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            carry = data
+            continue
+        yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
 
-        parser = expat.ParserCreate()
-        parser.StartDoctypeDeclHandler = _refuse
-        parser.EntityDeclHandler = _refuse
-        parser.UnparsedEntityDeclHandler = _refuse
-        parser.ExternalEntityRefHandler = _refuse
-        parser.buffer_text = True
-        parser.StartElementHandler = self.start
-        parser.EndElementHandler = self.end
-        parser.CharacterDataHandler = self.characters
+
+def _quick_extent(source, every=False):
+    """The extent of a part whose cell tags are all <c r="B7" ...>, or None for any other cell tag.
+
+    With no reference beyond column Z or row 99,999 the cells fit MAX_SHEET_CELLS whatever their number of
+    rows, and only the references beyond are read; after one beyond column Z, every reference is read.
+    """
+    extent = CellExtent()
+    for part in _parts(source):
+        if PREFIXED_CELL.search(part):
+            return None
+        extent.count(part.count(b"<c "))
+        for match in OTHER_CELL.finditer(part):
+            cell = CANONICAL_CELL.match(part, match.start())
+            if cell is None:
+                return None
+            column = _column_number(cell[1])
+            extent.note(_row_number(cell[2]), column)
+            if column > QUICK_COLUMNS and not every:  # the rows of the parts already read count now
+                source.seek(0)
+                return _quick_extent(source, every=True)
+        if every and (found := CELL_REFERENCE.findall(part)):
+            letters, digits = zip(*found, strict=True)
+            extent.note(max(map(_row_number, digits)), max(map(_column_number, set(letters))))
+    return extent
+
+
+def _exact_extent(source):
+    """The extent of an XML part, its rows and cells followed as calamine does; None if it is not XML."""
+    from xml.parsers import expat
+
+    extent = CellExtent()
+    row = column = 0  # calamine's current row and column, from 0
+
+    def start(name, attributes):
+        nonlocal row, column
+        name = name.rpartition(":")[2]
+        if name == "row" and "r" in attributes:
+            row = _reference(attributes["r"])[0] - 1
+        elif name == "c":
+            cell_row, cell_column = row + 1, column + 1
+            if "r" in attributes:
+                cell_row, cell_column = _reference(attributes["r"])
+                column = cell_column - 1
+            if cell_row and cell_column:  # calamine refuses a reference it cannot read
+                extent.note(cell_row, cell_column)
+            extent.count(1)
+            column += 1
+
+    def end(name):
+        nonlocal row, column
+        if name.rpartition(":")[2] == "row":
+            row, column = row + 1, 0
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
         while chunk := source.read(256 * 1024):
             parser.Parse(chunk, False)
-            yield from self.done
-            self.done = []
         parser.Parse(b"", True)
-        yield from self.done
-
-    def start(self, name, attributes):
-        name = name.rpartition(":")[2]
-        if name == "c":
-            self.reference = attributes.get("r")
-            self.kind = attributes.get("t", "n")
-            self.style = attributes.get("s")
-            self.text = []
-        elif name == "v" or name == "t":
-            self.collecting = True
-        elif name == "row":
-            number = int(attributes.get("r", self.expected_row))
-            if number > MAX_SHEET_ROWS:
-                raise UnsafeXML("row number beyond a spreadsheet's limit")
-            if number > MAX_IMPORT_ROWS + 1:
-                raise too_many_rows()
-            while self.expected_row < number:  # rows the sheet leaves out are empty
-                self.done.append([])
-                self.expected_row += 1
-
-    def characters(self, data):
-        if self.collecting:
-            self.text.append(data)
-
-    def end(self, name):
-        name = name.rpartition(":")[2]
-        if name == "v" or name == "t":
-            self.collecting = False
-        elif name == "c":
-            row = self.row
-            column = _column_index(self.reference) if self.reference else len(row)
-            if not 0 <= column < MAX_SHEET_COLUMNS:
-                raise UnsafeXML("column beyond a spreadsheet's limit")
-            row[column] = self.value("".join(self.text) if self.text else None)
-        elif name == "row":
-            row = self.row
-            self.done.append([row.get(index) for index in range(max(row, default=-1) + 1)])
-            self.expected_row += 1
-            self.row = {}
-
-    def value(self, raw):
-        kind = self.kind
-        if kind == "s":
-            return self.shared[int(raw)] if raw is not None else None
-        if kind in ("inlineStr", "str", "e"):
-            return raw
-        if kind == "b":
-            return raw == "1"
-        if raw is None:
-            return None
-        number = float(raw)
-        if self.style is not None and int(self.style) in self.date_styles and 0 < number < 2958466:
-            return self.epoch + datetime.timedelta(days=int(number))  # 2958466 is 9999-12-31
-        return int(number) if number.is_integer() else number
+    except expat.ExpatError:
+        return None
+    return extent
 
 
-def _shared_strings(archive, names, fromstring):
-    if "xl/sharedStrings.xml" not in names:
-        return []
-    strings = []
-    for item in fromstring(archive.read("xl/sharedStrings.xml")):
-        # Plain <t>, or rich-text runs <r><t>; phonetic guides <rPh> are not part of the text.
-        parts = [child.text or "" for child in item if child.tag == f"{SHEET_NS}t"]
-        for run in item.findall(f"{SHEET_NS}r"):
-            parts.extend(t.text or "" for t in run.findall(f"{SHEET_NS}t"))
-        strings.append("".join(parts))
-    return strings
+def _loose_extent(source):
+    """Bounds for a part that is not XML: every possible row and cell tag counted, every r="..." read."""
+    extent = CellExtent()
+    rows = cells = largest_row = largest_column = 0
+    for part in _parts(source):
+        rows += len(ANY_ROW_TAG.findall(part))
+        cells += len(ANY_CELL_TAG.findall(part))
+        for letters, digits in ANY_REFERENCE.findall(part):
+            largest_row = max(largest_row, _row_number(digits or b"0"))
+            largest_column = max(largest_column, _column_number(letters))
+    if cells:
+        extent.count(cells)
+        extent.note(largest_row + rows + 1, largest_column + cells + 1)
+    return extent
 
 
-def _date_styles(archive, names, fromstring):
-    """Indexes of the cell styles whose number format shows a date."""
-    if "xl/styles.xml" not in names:
-        return frozenset()
-    styles = fromstring(archive.read("xl/styles.xml"))
-    custom = set()
-    formats = styles.find(f"{SHEET_NS}numFmts")
-    for fmt in formats if formats is not None else []:
-        code = re.sub(r'"[^"]*"|\[[^]]*]|\\.', "", fmt.get("formatCode", "").lower())
-        if "d" in code or "y" in code:
-            custom.add(int(fmt.get("numFmtId")))
-    found = set()
-    xfs = styles.find(f"{SHEET_NS}cellXfs")
-    for index, xf in enumerate(xfs if xfs is not None else []):
-        number_format = int(xf.get("numFmtId", 0))
-        if number_format in DATE_FORMAT_IDS or number_format in custom:
-            found.add(index)
-    return frozenset(found)
+def _reference(text):
+    """(row, column), from 1, of a reference such as "B7"; column 0 for a row's "7"; (0, 0) if unreadable."""
+    match = re.fullmatch(r"([A-Za-z]*)([0-9]+)", text)
+    if match is None:
+        return 0, 0
+    return _row_number(match[2]), _column_number(match[1])
 
 
-def _column_index(reference):
-    index = 0
-    for char in reference:
-        if char.isdigit():
-            break
-        index = index * 26 + ord(char.upper()) - 64
-    return index - 1
+def _row_number(digits):
+    return int(digits) if len(digits) <= 7 else MAX_SHEET_ROWS + 1
+
+
+def _column_number(letters):
+    """1 for A, 26 for Z, 27 for AA; letters as str or bytes."""
+    if len(letters) > 3:
+        return MAX_SHEET_COLUMNS + 1
+    number = 0
+    for char in letters.upper() if isinstance(letters, str) else letters.upper().decode():
+        number = number * 26 + ord(char) - 64
+    return number
 
 
 # The header --------------------------------------------------------------------------------------------
