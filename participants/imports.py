@@ -10,7 +10,6 @@ Institutions are matched by name ignoring case and spacing (`Institution.objects
 unknown institution is an error of its row, never created silently.
 """
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from participants.spreadsheets import COLUMN_NAMES, COLUMNS, ImportFileError, re
 from participants.spreadsheets import max_upload_bytes as max_upload_bytes  # for the admin and the tests
 from programs.dataversion import bump_data_version
 from programs.models import Institution, PositionLevel, Program, normalize_spaces
+from trainingtracker.files import csv_chunks
 
 PARTICIPANT_FIELDS = [
     "nip",
@@ -555,9 +555,7 @@ def _record(batch, preview):
 
 
 def template_csv():
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(COLUMN_NAMES)
-    return "\ufeff".encode() + buffer.getvalue().encode()
+    return b"".join(csv_chunks([COLUMN_NAMES]))
 
 
 def template_xlsx():
