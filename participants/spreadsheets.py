@@ -151,7 +151,7 @@ def _decode(content):
 
 def read_csv(content):
     """(header, [(row number, cells)]) of a CSV file, in UTF-8 or Windows-1252, ',' or ';' between cells."""
-    text = _decode(content)
+    text = _decode(content).replace("\x00", "")  # PostgreSQL refuses NUL characters in text
     first_line = text.split("\n", 1)[0]
     # Spreadsheet programs set to Indonesian write ';' between cells (the comma is the decimal mark).
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -213,10 +213,12 @@ def _sheet_records(sheet):
     if sheet.end[0] + 1 > MAX_IMPORT_ROWS + 1:  # check_cell_extent refused it already
         raise too_many_rows()
     # iter_rows() starts at row 1 (rows above the first value come empty) but at the first column that holds
-    # a value.
+    # a value. calamine reads "_x0000_" in a text as a NUL character, which PostgreSQL refuses: dropped.
     indent = [""] * sheet.start[1]
-    rows = sheet.iter_rows()
-    return [indent + row for row in rows] if indent else list(rows)
+    return [
+        indent + [value.replace("\x00", "") if value.__class__ is str else value for value in row]
+        for row in sheet.iter_rows()
+    ]
 
 
 # The cells a workbook names ----------------------------------------------------------------------------

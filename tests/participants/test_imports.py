@@ -935,3 +935,17 @@ def test_part_that_is_not_xml_naming_a_far_cell_is_refused(program):
     content = rewrite_xlsx(xlsx_bytes([ANDI]), extra={"xl/worksheets/sheet9.xml": part})
 
     assert file_problems(program, content, "peserta.xlsx") == [UNREADABLE]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_nul_characters_in_cells_are_dropped(program, fmt):
+    """PostgreSQL refuses NUL in text; xlsxwriter writes it as "_x0000_", which calamine reads back."""
+    row = [ANDI[0], "Andi\x00 Wijaya", ANDI[2], "Dinas Kesehatan\x00 Provinsi Banten", *ANDI[4:]]
+    if fmt == "csv":  # beyond the first 4 KB, where a NUL would mean UTF-16
+        content = csv_bytes([]) + b"\n" * 5000 + csv_bytes([row]).partition(b"\n")[2]
+    else:
+        content = xlsx_bytes([row])
+
+    result = preview(program, content, f"peserta.{fmt}")
+
+    assert [(row.action, row.participant.name) for row in result.rows] == [("new", "Andi Wijaya")]
