@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from participants.imports import max_upload_bytes
+from participants.spreadsheets import max_upload_bytes
 from programs.models import Program
 
 

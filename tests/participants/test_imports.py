@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -13,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from demo.factories import UserFactory
-from participants import imports
+from participants import imports, spreadsheets
 from participants.models import Enrolment, ImportBatch, ImportStatus, Participant, seats_taken
 from tests.factories import EnrolmentFactory, InstitutionFactory, ParticipantFactory, ProgramFactory
 from tests.import_support import ANDI, HEADER, SITI, csv_bytes, xlsx_bytes
@@ -313,19 +314,44 @@ def file_problems(program, content, filename="peserta.csv"):
     return result.problems
 
 
-def hostile_xlsx():
-    """A workbook whose sheet declares an XML entity; a parser without defusedxml would expand it."""
-    source = io.BytesIO(xlsx_bytes([ANDI]))
-    output = io.BytesIO()
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(output, "w") as copy:
-        for item in original.infolist():
-            data = original.read(item.filename)
+def rewrite_xlsx(content, *changes, extra=None):
+    """A copy of a workbook with regular-expression substitutions (pattern, replacement) made once each in
+    its first sheet's XML, and `extra` parts (name -> bytes) added."""
+    source, output = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(
-                    b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY boom "boom">]><worksheet', 1
-                ).replace(b"<sheetData>", b"<sheetData>", 1)
-            copy.writestr(item, data)
+                for pattern, replacement in changes:
+                    data, count = re.subn(
+                        pattern, lambda _match, new=replacement: new, data, count=1, flags=re.DOTALL
+                    )
+                    assert count == 1, pattern
+            target.writestr(item, data)
+        for name, data in (extra or {}).items():
+            target.writestr(name, data)
     return output.getvalue()
+
+
+def with_cell(content, reference, xml):
+    """The workbook with the cell at `reference` replaced by `xml`."""
+    return rewrite_xlsx(content, (rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % reference.encode(), xml))
+
+
+ENTITIES = {
+    "internal": b'<!ENTITY boom "boom">',
+    "external": b'<!ENTITY boom SYSTEM "file:///etc/hostname">',
+    "billion-laughs": b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY boom "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">',
+}
+
+
+def hostile_xlsx(entity):
+    """A workbook whose sheet declares an XML entity and names it in a cell."""
+    return rewrite_xlsx(
+        with_cell(xlsx_bytes([ANDI]), "B2", b'<c r="B2" t="inlineStr"><is><t>&boom;</t></is></c>'),
+        (b"<worksheet", b"<!DOCTYPE worksheet [%s]><worksheet" % ENTITIES[entity]),
+    )
 
 
 def zip_bomb():
@@ -409,12 +435,22 @@ def test_bad_files_are_refused_with_a_clear_message(program, filename, content, 
     assert file_problems(program, content, filename) == problems
 
 
-def test_hostile_xlsx_is_refused_by_defusedxml(program):
-    assert openpyxl.DEFUSEDXML is True
-
-    assert file_problems(program, hostile_xlsx(), "peserta.xlsx") == [
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_xlsx_naming_an_xml_entity_is_refused_without_expanding_it(program, entity):
+    assert file_problems(program, hostile_xlsx(entity), "peserta.xlsx") == [
         "The workbook cannot be read: it is damaged, protected, or holds content refused as unsafe."
     ]
+
+
+def test_xlsx_declaring_an_entity_it_never_names_is_read_as_it_is(program):
+    content = rewrite_xlsx(
+        xlsx_bytes([ANDI]), (b"<worksheet", b"<!DOCTYPE worksheet [%s]><worksheet" % ENTITIES["external"])
+    )
+
+    result = preview(program, content, "peserta.xlsx")
+
+    assert outcome(result) == [(2, "new", [])]
+    assert result.rows[0].participant.name == "Andi Wijaya"
 
 
 def test_zip_bomb_xlsx_is_refused_before_unpacking(program):
@@ -723,19 +759,12 @@ def sheet_with_row_number(number):
     workbook.active.append(["198609262015051001", "Budi"])
     plain = io.BytesIO()
     workbook.save(plain)
-    source, packed = zipfile.ZipFile(io.BytesIO(plain.getvalue())), io.BytesIO()
-    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            data = source.read(name)
-            if name == "xl/worksheets/sheet1.xml":
-                for old, new in (
-                    (b'<row r="2"', b'<row r="%d"'),
-                    (b'r="A2"', b'r="A%d"'),
-                    (b'r="B2"', b'r="B%d"'),
-                ):
-                    data = data.replace(old, new % number)
-            target.writestr(name, data)
-    return packed.getvalue()
+    return rewrite_xlsx(
+        plain.getvalue(),
+        (b'<row r="2"', b'<row r="%d"' % number),
+        (b'r="A2"', b'r="A%d"' % number),
+        (b'r="B2"', b'r="B%d"' % number),
+    )
 
 
 TOO_MANY = "The file has more than 100,000 rows; split it into several files."
@@ -746,8 +775,8 @@ UNREADABLE = "The workbook cannot be read: it is damaged, protected, or holds co
     ("number", "message"), [(100_002, TOO_MANY), (1_048_000, TOO_MANY), (5_000_000, UNREADABLE)]
 )
 def test_xlsx_naming_a_huge_row_number_is_refused_at_once(number, message):
-    with pytest.raises(imports.ImportFileError) as error:
-        imports._read_xlsx(sheet_with_row_number(number))
+    with pytest.raises(spreadsheets.ImportFileError) as error:
+        spreadsheets.read_xlsx(sheet_with_row_number(number))
 
     assert error.value.messages == [message]
 
@@ -755,7 +784,119 @@ def test_xlsx_naming_a_huge_row_number_is_refused_at_once(number, message):
 def test_csv_with_more_rows_than_the_limit_is_refused():
     content = b"nip,name\n" + b",\n" * 100_001
 
-    with pytest.raises(imports.ImportFileError) as error:
-        imports._read_csv(content)
+    with pytest.raises(spreadsheets.ImportFileError) as error:
+        spreadsheets.read_csv(content)
 
     assert error.value.messages == [TOO_MANY]
+
+
+@pytest.mark.parametrize("value", ["1980-12-31T00:00:00", "1980-12-31"])
+def test_xlsx_iso_date_cells_are_read_as_dates(program, value):
+    """Newer Excel and LibreOffice may write a date as an ISO 8601 cell of type "d"."""
+    row = ["198012312005011001", "Eko", "", "Dinas Kesehatan Provinsi Banten", 0, "", "", "", ""]
+    content = with_cell(xlsx_bytes([row]), "E2", b'<c r="E2" t="d"><v>%s</v></c>' % value.encode())
+
+    result = preview(program, content, "peserta.xlsx")
+
+    assert outcome(result) == [(2, "new", [])]
+    assert result.rows[0].participant.birth_date == datetime.date(1980, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [("XFD1048576", TOO_MANY), ("XFD50000", UNREADABLE), ("A100002", TOO_MANY), ("Z100001", None)],
+    ids=["last-cell", "wide-and-long", "long", "within"],
+)
+def test_xlsx_naming_a_far_cell_is_refused_before_the_sheet_is_built(reference, message):
+    """calamine builds a sheet as a grid from A1 to its last cell: A1 and XFD1048576 would ask for 512 GB."""
+    content = with_cell(sheet_with_row_number(2), "B2", b'<c r="%s"><v>1</v></c>' % reference.encode())
+
+    if message is None:
+        header, rows = spreadsheets.read_xlsx(content)
+        assert (header[:2], len(rows), rows[-1][0]) == (["nip", "name"], 100_000, 100_001)
+    else:
+        with pytest.raises(spreadsheets.ImportFileError) as error:
+            spreadsheets.read_xlsx(content)
+        assert error.value.messages == [message]
+
+
+def test_xlsx_with_a_stray_cell_far_to_the_right_is_read(program):
+    content = with_cell(
+        xlsx_bytes([ANDI]),
+        "I2",
+        b'<c r="I2" t="inlineStr"><is><t>registered</t></is></c><c r="ZZ2"><v>7</v></c>',
+    )
+
+    assert outcome(preview(program, content, "peserta.xlsx")) == [(2, "new", [])]
+
+
+SHEET_DATA = rb"<sheetData>.*</sheetData>"
+
+
+def inline(*values):
+    return b"".join(
+        b'<x:c t="inlineStr"><x:is><x:t>%s</x:t></x:is></x:c>' % value.encode() for value in values
+    )
+
+
+def test_xlsx_with_prefixed_cells_and_no_references_is_read(program):
+    """Cell tags other than <c r="B7" ...> are followed as calamine follows them: no r, the next column."""
+    sheet = b"<sheetData><x:row>%s</x:row><x:row>%s</x:row></sheetData>" % (
+        inline(*HEADER),
+        inline(*ANDI),
+    )
+    content = rewrite_xlsx(
+        xlsx_bytes([ANDI]),
+        (SHEET_DATA, sheet),
+        (b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '),
+    )
+
+    assert outcome(preview(program, content, "peserta.xlsx")) == [(2, "new", [])]
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    [
+        # 16,385 cells without references: the last is beyond column XFD
+        b"<sheetData><row>" + b"<c><v>1</v></c>" * 16_385 + b"</row></sheetData>",
+        # a wide first row and a row far below: the grid between them is too large
+        b"<sheetData><row>"
+        + b"<c><v>1</v></c>" * 200
+        + b'</row><row r="100000"><c><v>1</v></c></row></sheetData>',
+    ],
+    ids=["beyond-xfd", "wide-and-long"],
+)
+def test_xlsx_whose_unreferenced_cells_reach_too_far_is_refused(program, sheet):
+    content = rewrite_xlsx(xlsx_bytes([ANDI]), (SHEET_DATA, sheet))
+
+    assert file_problems(program, content, "peserta.xlsx") == [UNREADABLE]
+
+
+def test_xlsx_with_an_image_that_looks_like_cell_tags_is_read(program):
+    image = b"\x89PNG\r\n\x1a\n<c>\xff\xfe<c r=7><row/>" * 100
+    content = rewrite_xlsx(xlsx_bytes([ANDI]), extra={"xl/media/image1.png": image})
+
+    assert outcome(preview(program, content, "peserta.xlsx")) == [(2, "new", [])]
+
+
+def test_part_that_is_not_xml_naming_a_far_cell_is_refused(program):
+    """A part expat cannot read is bounded by every tag and reference it could hold: calamine may be
+    more lenient than expat."""
+    part = b"\xff<worksheet><sheetData><row><c  r='XFD1048576'><v>1</v></c></row></sheetData></worksheet>"
+    content = rewrite_xlsx(xlsx_bytes([ANDI]), extra={"xl/worksheets/sheet9.xml": part})
+
+    assert file_problems(program, content, "peserta.xlsx") == [UNREADABLE]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_nul_characters_in_cells_are_dropped(program, fmt):
+    """PostgreSQL refuses NUL in text; xlsxwriter writes it as "_x0000_", which calamine reads back."""
+    row = [ANDI[0], "Andi\x00 Wijaya", ANDI[2], "Dinas Kesehatan\x00 Provinsi Banten", *ANDI[4:]]
+    if fmt == "csv":  # beyond the first 4 KB, where a NUL would mean UTF-16
+        content = csv_bytes([]) + b"\n" * 5000 + csv_bytes([row]).partition(b"\n")[2]
+    else:
+        content = xlsx_bytes([row])
+
+    result = preview(program, content, f"peserta.{fmt}")
+
+    assert [(row.action, row.participant.name) for row in result.rows] == [("new", "Andi Wijaya")]
