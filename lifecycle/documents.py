@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import formats, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
@@ -29,6 +30,11 @@ from programs.models import Program
 logger = logging.getLogger(__name__)
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+# What a page says when a PDF cannot be made (PdfFontMissing): the certificates and the reports alike.
+PDF_FONT_MISSING_MESSAGE = gettext_lazy(
+    "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
+)
 
 
 @functools.cache
