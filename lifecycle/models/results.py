@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, NullIf, Round
 from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
@@ -190,87 +190,75 @@ class EnrolmentResultQuerySet(EnrolmentQuerySet):
         """These enrolments joined to their results, for the with_*() methods. Columns (as alias()):
         lifecycle_* of ATTENDANCE_COLUMNS, RESULT_COLUMNS and CERTIFICATE_COLUMNS.
 
-        Each rule is computed once per enrolment in a table of its own, a common table expression
-        (django-cte) grouped per enrolment, with one row for every enrolment of this queryset (its filters
-        are the table's), so that an INNER join keeps every row:
-        - lifecycle_attendance: the enrolments with their attendance records (a LEFT JOIN, as Django joins
-          a reverse relation) and the records' sessions, grouped per enrolment (attendance_figures()), and
-          the rate (attendance_rate());
-        - lifecycle_results: the final score (final_score()) of each enrolment with a score on a component
-          of its program's type (the scores grouped per enrolment in lifecycle_scores, the type's component
-          count from lifecycle_types) and its qualification (reached_qualification()), then the
-          enrolments without such a score (no final score, no qualification).
-        The valid certificate is a relation, joined as one (LEFT JOIN; at most one per enrolment).
+        The rules are computed once per enrolment, in tables grouped per enrolment (common table
+        expressions, django-cte) that hold a row for every enrolment of this queryset (their filters are
+        this queryset's, so that a page reads only its enrolments' records), so that an INNER join keeps
+        every row:
+        - lifecycle_types: the component count of each program type;
+        - lifecycle_scores: the enrolments with their scores on the components of their program's type
+          (a LEFT JOIN, as Django joins a reverse relation), grouped per enrolment: final_score();
+        - lifecycle_results: lifecycle_scores' row of each enrolment with its attendance records and
+          their sessions, grouped per enrolment: attendance_figures() and attendance_rate().
+        The queryset joins lifecycle_results alone. The qualification is a subquery on the final score
+        (reached_qualification(), the index of the thresholds), the valid certificate a relation joined
+        as one (a LEFT JOIN; at most one per enrolment).
 
-        Measured at 100,000 enrolments (the enrolments export, PostgreSQL): these columns as subqueries
-        run once per row took a second more than without them (the attendance alone); the grouped tables
-        take about as long as the joined tables that came before them.
+        Measured at 100,000 enrolments (the enrolments export, PostgreSQL): the attendance as a subquery
+        run once per row took a second more than without it; with these tables the export's query takes
+        as long as with the tables joined by hand that came before them (trainingtracker/joins.py). Two
+        grouped tables joined to the queryset side by side made PostgreSQL misjudge the rows of the
+        second join on a program's page and run its table once per enrolment (30 ms instead of 7).
         """
         enrolments = self.order_by()
-        attendance = CTE(
-            enrolments.values("pk")
-            .annotate(**attendance_figures())
-            .annotate(rate=attendance_rate(F("jp_attended"), F("jp_recorded"))),
-            name="lifecycle_attendance",
-        )
         types = CTE(
             ProgramType.objects.order_by().values("pk").annotate(components=Count("evaluation_components")),
             name="lifecycle_types",
         )
-        own_type = EvaluationScore.objects.filter(
-            enrolment__in=enrolments.values("pk"),
-            component__program_type=F("enrolment__program__program_type"),
-        )
+        own_type = Q(scores__component__program_type=F("program__program_type"))
         scores = CTE(
-            types.join(own_type.order_by(), component__program_type=types.col.pk)
-            .values(key=F("enrolment"), type=F("component__program_type"))
+            types.join(enrolments, program__program_type=types.col.pk)
+            .values("pk", type=F("program__program_type"))
             .annotate(
                 final=final_score(
-                    Count("pk"),
-                    Sum(F("score") * F("component__weight")),
-                    Sum("component__weight"),
+                    Count("scores", filter=own_type),
+                    Sum(F("scores__score") * F("scores__component__weight"), filter=own_type),
+                    Sum("scores__component__weight", filter=own_type),
                     Max(types.col.components),
                 )
             ),
             name="lifecycle_scores",
         )
-        reached = reached_qualification(OuterRef("type"), OuterRef("final"))
-        scored = (
-            scores.queryset()
-            .order_by()
-            .values("key", "final")
+        results = CTE(
+            scores.join(enrolments, pk=scores.col.pk)
+            .values("pk")
             .annotate(
-                qualification=Subquery(reached.values("label")[:1]),
-                passes=Subquery(reached.values("passes")[:1]),
+                **attendance_figures(),
+                type=Max(scores.col.type),  # one row of lifecycle_scores per enrolment
+                final=Max(scores.col.final),
             )
+            .annotate(rate=attendance_rate(F("jp_attended"), F("jp_recorded"))),
+            name="lifecycle_results",
         )
-        unscored = enrolments.exclude(
-            Exists(
-                EvaluationScore.objects.filter(
-                    enrolment=OuterRef("pk"), component__program_type=OuterRef("program__program_type")
-                )
+        reached = reached_qualification(OuterRef("lifecycle_type"), OuterRef("lifecycle_final_score"))
+        return (
+            with_cte(types, scores, results, select=results.join(self, pk=results.col.pk))
+            .alias(
+                lifecycle_valid_certificate=FilteredRelation(
+                    "certificates", condition=Q(certificates__revoked_at=None)
+                ),
+                lifecycle_attendance_rate=results.col.rate,
+                lifecycle_sessions_recorded=results.col.sessions_recorded,
+                lifecycle_sessions_attended=results.col.sessions_attended,
+                lifecycle_jp_recorded=results.col.jp_recorded,
+                lifecycle_jp_attended=results.col.jp_attended,
+                lifecycle_type=results.col.type,
+                lifecycle_final_score=results.col.final,
+                lifecycle_certificate_number=F("lifecycle_valid_certificate__number"),
             )
-        ).values(
-            key=F("pk"),
-            final=Value(None, ComputedScoreField()),
-            qualification=Value(None, models.CharField()),
-            passes=Value(None, models.BooleanField()),
-        )
-        results = CTE(scored.union(unscored, all=True).order_by(), name="lifecycle_results")
-        joined = attendance.join(results.join(self, pk=results.col.key), pk=attendance.col.pk)
-        return with_cte(types, scores, results, attendance, select=joined).alias(
-            lifecycle_valid_certificate=FilteredRelation(
-                "certificates", condition=Q(certificates__revoked_at=None)
-            ),
-            lifecycle_attendance_rate=attendance.col.rate,
-            lifecycle_sessions_recorded=attendance.col.sessions_recorded,
-            lifecycle_sessions_attended=attendance.col.sessions_attended,
-            lifecycle_jp_recorded=attendance.col.jp_recorded,
-            lifecycle_jp_attended=attendance.col.jp_attended,
-            lifecycle_final_score=results.col.final,
-            lifecycle_qualification=results.col.qualification,
-            lifecycle_qualification_passes=results.col.passes,
-            lifecycle_certificate_number=F("lifecycle_valid_certificate__number"),
+            .alias(
+                lifecycle_qualification=Subquery(reached.values("label")[:1]),
+                lifecycle_qualification_passes=Subquery(reached.values("passes")[:1]),
+            )
         )
 
 
