@@ -50,7 +50,7 @@ def csv_export():
 
 def copy_csv():
     """COPY of the exporter's own query (sql_with_params of the same queryset) through psycopg, in the same
-    read transaction and settings as the export (participants.exports.reading: JIT off, the cost of a
+    read transaction and settings as the export (reports.exports.reading: JIT off, the cost of a
     random read), so that the ratio is the export's own work."""
     sql, params = EnrolmentsExporter(user=None).query().query.sql_with_params()
     size = 0

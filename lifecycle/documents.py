@@ -1,15 +1,13 @@
 """The STTP certificate as a document: the PDF with its QR code, all of a program's in a ZIP, the register
-as CSV rows.
+as CSV rows (written by trainingtracker.files.csv_chunks).
 
-The PDF is always in the site's language (Indonesian), whatever the language of the person printing it.
+The PDF is always in the site's language (Indonesian), whatever the language of the person printing it,
+in DejaVu Sans (trainingtracker.files.pdf_fonts), which covers every character a name may hold: without
+the font, rendering raises PdfFontMissing, as the exports do.
 """
 
-import csv
-import functools
 import io
-import logging
 import zipfile
-from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -17,31 +15,19 @@ from django.db.models import Sum
 from django.utils import formats, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
 from participants.access import mask
 from programs.models import Program
+from trainingtracker.files import pdf_fonts
 
-logger = logging.getLogger(__name__)
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-
-
-@functools.cache
-def _fonts():
-    """(regular, bold) font names. DejaVu Sans covers every character a name may hold; reportlab's
-    built-in fonts are Latin-1 only, so they are the fallback when the TTF files are missing."""
-    try:
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    except (OSError, TTFError):
-        logger.warning("DejaVu Sans not found in %s; certificates use Helvetica (Latin-1 only).", FONT_DIR)
-        return "Helvetica", "Helvetica-Bold"
-    return "DejaVuSans", "DejaVuSans-Bold"
+# What a page says when a PDF cannot be made (PdfFontMissing): the certificates and the reports alike.
+PDF_FONT_MISSING_MESSAGE = gettext_lazy(
+    "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
+)
 
 
 def verification_qr(url):
@@ -78,6 +64,7 @@ def render_certificate_pdf(certificate, *, verification_url, jp=None):
 
     Reads certificate.enrolment.participant (with institution) and .program (with program_type and
     organiser); select_related them. `jp` is the program's JP (program_jp), computed once for a batch.
+    Raises PdfFontMissing without DejaVu Sans.
     """
     with translation.override(settings.LANGUAGE_CODE):
         return _render(certificate, verification_url=verification_url, jp=jp)
@@ -88,7 +75,7 @@ def _date(value):
 
 
 def _render(certificate, *, verification_url, jp):
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     enrolment = certificate.enrolment
     participant, program = enrolment.participant, enrolment.program
     width, height = landscape(A4)
@@ -260,26 +247,3 @@ def register_rows(certificates, *, personal_data):
             certificate.revoked_at.isoformat(timespec="minutes") if certificate.revoked_at else "",
             certificate.revocation_reason,
         ]
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(value):
-    """A spreadsheet must not run a cell as a formula: prefix the dangerous first characters with '."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(header, rows):
-    """CSV text, line by line, with a UTF-8 byte order mark first so that Excel reads the characters."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow([defuse(cell) for cell in header])
-    for row in rows:
-        yield writer.writerow([defuse(cell) for cell in row])

@@ -5,6 +5,8 @@ Every page fetches through the scope rule of access.py: a liaison sees only the 
 institution, and an object of another institution answers 404.
 """
 
+import itertools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
@@ -17,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lifecycle.documents import (
+    PDF_FONT_MISSING_MESSAGE,
     build_certificates_zip,
     certificate_filename,
-    csv_lines,
     program_jp,
     register_header,
     register_rows,
@@ -40,6 +42,7 @@ from participants.models import SEAT_STATUSES, ChangeProject, Enrolment, Enrolme
 from participants.nip import format_nip
 from programs.models import Person, Program, RoleKind, SeminarAspect, SeminarKind, Session
 from trainingtracker.decorators import staff_view
+from trainingtracker.files import PdfFontMissing, csv_chunks
 
 
 def _certificates(user):
@@ -225,7 +228,7 @@ def certificate_register_csv(request, pk):
         personal_data=can_see_personal_data(request.user),
     )
     response = StreamingHttpResponse(
-        csv_lines(register_header(), rows), content_type="text/csv; charset=utf-8"
+        csv_chunks(itertools.chain([register_header()], rows)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="sttp-register-{program.pk}.csv"'
     return response
@@ -249,14 +252,27 @@ def certificate_issue(request, pk):
     return redirect("lifecycle:certificate_register", pk=program.pk)
 
 
+def _pdf_unavailable(request, program):
+    """The page that says why there is no PDF (PdfFontMissing): 503, as the reports answer."""
+    return render(
+        request,
+        "lifecycle/pdf_unavailable.html",
+        {"program": program, "message": PDF_FONT_MISSING_MESSAGE},
+        status=503,
+    )
+
+
 @staff_view(CERTIFICATE_PDF_PERMISSIONS)
 def certificate_pdf(request, pk):
     certificate = _get_certificate(request.user, pk)
-    pdf = render_certificate_pdf(
-        certificate,
-        verification_url=request.build_absolute_uri(certificate.get_verification_url()),
-        jp=program_jp(certificate.enrolment.program),
-    )
+    try:
+        pdf = render_certificate_pdf(
+            certificate,
+            verification_url=request.build_absolute_uri(certificate.get_verification_url()),
+            jp=program_jp(certificate.enrolment.program),
+        )
+    except PdfFontMissing:
+        return _pdf_unavailable(request, certificate.enrolment.program)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{certificate_filename(certificate)}"'
     return response
@@ -273,11 +289,14 @@ def certificate_zip(request, pk):
     if not certificates:
         messages.warning(request, _("There is no valid certificate to download yet."))
         return redirect("lifecycle:certificate_register", pk=program.pk)
-    archive = build_certificates_zip(
-        certificates,
-        url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
-        jp=program_jp(program),
-    )
+    try:
+        archive = build_certificates_zip(
+            certificates,
+            url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+            jp=program_jp(program),
+        )
+    except PdfFontMissing:
+        return _pdf_unavailable(request, program)
     response = HttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="sttp-{program.year}-{program.pk}.zip"'
     return response

@@ -3,17 +3,20 @@ the lifecycle app's admins of them)."""
 
 from django.contrib import admin, messages
 from django.http import HttpResponse
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lifecycle import admin as lifecycle_admin
+from lifecycle.documents import PDF_FONT_MISSING_MESSAGE
+from lifecycle.models import EnrolmentResult
 from participants.access import get_visible_participant
 from participants.models import Enrolment, ExportOrigin, Participant, PersonalDataAccessKind
 from participants.privacy import log_access
-from reports.exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter, PdfFontMissing
+from reports.exports import EnrolmentsExporter, ExportTooLarge, HistoryExporter
 from reports.models import ExportLog
 from reports.subject import subject_archive, subject_archive_name
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
+from trainingtracker.files import PdfFontMissing
 
 
 class ExportActionsMixin:
@@ -32,16 +35,11 @@ class ExportActionsMixin:
         exporter = self.selected_exporter(request, queryset, note)
         try:
             return exporter.response(fmt)
-        except (ExportTooLarge, PdfFontMissing) as error:
-            message = (
-                str(error)
-                if isinstance(error, ExportTooLarge)
-                else gettext(
-                    "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
-                )
-            )
-            self.message_user(request, message, messages.ERROR)
-            return None
+        except ExportTooLarge as error:
+            self.message_user(request, str(error), messages.ERROR)
+        except PdfFontMissing:
+            self.message_user(request, PDF_FONT_MISSING_MESSAGE, messages.ERROR)
+        return None
 
 
 @admin.action(description=_("Export the selected rows as CSV"), permissions=["export"])
@@ -71,10 +69,14 @@ def export_subject_data(modeladmin, request, queryset):
     participant = get_visible_participant(
         request.user, pks[0], Participant.objects.select_related("institution")
     )
-    archive = subject_archive(
-        participant,
-        url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
-    )
+    try:
+        archive = subject_archive(
+            participant,
+            url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+        )
+    except PdfFontMissing:  # the archive holds the certificates' PDFs
+        modeladmin.message_user(request, PDF_FONT_MISSING_MESSAGE, messages.ERROR)
+        return None
     log_access(
         user=request.user,
         kind=PersonalDataAccessKind.SUBJECT_EXPORT,
@@ -115,7 +117,7 @@ class ParticipantAdmin(ExportActionsMixin, lifecycle_admin.ParticipantAdmin):
         """The selected participants' training history."""
         return HistoryExporter(
             user=request.user,
-            enrolments=Enrolment.objects.filter(participant__in=queryset.values("pk")),
+            enrolments=EnrolmentResult.objects.filter(participant__in=queryset.values("pk")),
             origin=ExportOrigin.ADMIN,
             note=note,
         )
@@ -128,7 +130,7 @@ class EnrolmentAdmin(ExportActionsMixin, lifecycle_admin.EnrolmentAdmin):
     def selected_exporter(self, request, queryset, note):
         return EnrolmentsExporter(
             user=request.user,
-            enrolments=Enrolment.objects.filter(pk__in=queryset.values("pk")),
+            enrolments=EnrolmentResult.objects.filter(pk__in=queryset.values("pk")),
             origin=ExportOrigin.ADMIN,
             note=note,
         )

@@ -173,6 +173,7 @@ def subject_archive(participant, *, url_for):
     """A ZIP of `data.json` (subject_data) and the PDF of each of the participant's certificates.
 
     `url_for(certificate)` gives the absolute verification address printed on a PDF. No side effects.
+    Raises PdfFontMissing (trainingtracker.files) when the certificates' PDFs cannot be made.
     """
     data = subject_data(participant)
     certificates = (

@@ -1,18 +1,18 @@
 """Downloads of the participant reports. Thin views: check access, build the exporter, render."""
 
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 
+from lifecycle.documents import PDF_FONT_MISSING_MESSAGE
 from programs.models import Program
 from reports.exports import (
     EnrolmentsExporter,
     ExportTooLarge,
     HistoryExporter,
     InstitutionSummaryExporter,
-    PdfFontMissing,
     RosterExporter,
 )
 from trainingtracker.decorators import staff_view
+from trainingtracker.files import PdfFontMissing
 
 EXPORT_PERMISSION = "participants.export_participants"
 
@@ -26,15 +26,7 @@ def _download(request, exporter, fmt):
     except ExportTooLarge as error:
         return _refusal(request, [str(error)], status=400)
     except PdfFontMissing:
-        return _refusal(
-            request,
-            [
-                _(
-                    "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
-                )
-            ],
-            status=503,
-        )
+        return _refusal(request, [PDF_FONT_MISSING_MESSAGE], status=503)
 
 
 def _refusal(request, problems, *, status):

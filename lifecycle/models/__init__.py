@@ -17,7 +17,12 @@ from lifecycle.models.results import (
     EvaluationScore,
     GraduationDecision,
     GraduationDecisionQuerySet,
+    PercentField,
+    attendance_figures,
     attendance_percent,
+    attendance_rate,
+    final_score,
+    reached_qualification,
 )
 from lifecycle.models.seminars import Seminar, SeminarDecision, SeminarScore
 
@@ -37,10 +42,15 @@ __all__ = [
     "EvaluationScore",
     "GraduationDecision",
     "GraduationDecisionQuerySet",
+    "PercentField",
     "Seminar",
     "SeminarDecision",
     "SeminarScore",
     "add_months",
+    "attendance_figures",
     "attendance_percent",
+    "attendance_rate",
+    "final_score",
     "new_certificate_token",
+    "reached_qualification",
 ]

@@ -46,3 +46,17 @@ def pdf_text():
         ).stdout.decode()
 
     return extract
+
+
+@pytest.fixture
+def without_pdf_font(monkeypatch, settings, tmp_path):
+    """A server without DejaVu Sans: find_font looks in an empty PDF_FONT_DIR and nowhere else."""
+    from trainingtracker import files
+
+    settings.PDF_FONT_DIR = str(tmp_path)
+    monkeypatch.setattr(files, "FONT_DIRS", [])
+    monkeypatch.setattr(files.glob, "glob", lambda *args, **kwargs: [])
+    monkeypatch.setattr(files.shutil, "which", lambda name: None)
+    files.pdf_fonts.cache_clear()
+    yield
+    files.pdf_fonts.cache_clear()

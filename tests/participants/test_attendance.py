@@ -1,8 +1,11 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from lifecycle.models import Attendance, AttendanceCorrection, AttendanceStatus, EnrolmentResult
 from lifecycle.services import record_attendance
@@ -27,30 +30,147 @@ P, L, E, A = (
 )
 
 
-def attend(enrolment, statuses):
-    for status in statuses:
-        AttendanceFactory(enrolment=enrolment, status=status, reason="Sakit" if status == E else "")
+def attend(enrolment, marks):
+    """Attendance of `enrolment` at new sessions of its program: marks are (status, JP of the session)."""
+    for status, jp in marks:
+        AttendanceFactory(
+            enrolment=enrolment,
+            session=SessionFactory(program=enrolment.program, jp=jp),
+            status=status,
+            reason="Sakit" if status == E else "",
+        )
+
+
+def rate_of(enrolment):
+    return EnrolmentResult.objects.get(pk=enrolment.pk).attendance_rate
+
+
+def test_attendance_rate_weighs_the_sessions_by_their_jp():
+    enrolment = EnrolmentFactory()
+    # Attended: the 2-JP opening and a 20-JP block (one of them late); missed: a 2-JP session, excused.
+    attend(enrolment, [(P, 2), (L, 20), (E, 2)])
+
+    # 22 of 24 JP; by sessions it would have been 2 of 3.
+    assert rate_of(enrolment) == Decimal("91.7")
+
+
+def test_attendance_rate_of_a_missed_long_block_outweighs_short_sessions_attended():
+    enrolment = EnrolmentFactory()
+    attend(enrolment, [(P, 2), (P, 2), (P, 2), (A, 20), (E, 4)])
+
+    assert rate_of(enrolment) == Decimal("20.0")  # 6 of 30 JP
 
 
 def test_attendance_rate_counts_present_and_late_as_attended():
     enrolment = EnrolmentFactory()
-    attend(enrolment, [P, P, L, E, A, P, P, L])
+    attend(enrolment, [(P, 2), (P, 2), (L, 2), (E, 2), (A, 2), (P, 2), (P, 2), (L, 2)])
 
-    assert EnrolmentResult.objects.get(pk=enrolment.pk).attendance_rate == Decimal("75.0")
+    assert rate_of(enrolment) == Decimal("75.0")
 
 
 def test_attendance_rate_is_none_before_any_record():
-    assert EnrolmentResult.objects.get(pk=EnrolmentFactory().pk).attendance_rate is None
+    assert rate_of(EnrolmentFactory()) is None
+
+
+def test_attendance_rate_is_none_when_the_recorded_sessions_have_no_jp():
+    enrolment = EnrolmentFactory()
+    attend(enrolment, [(P, 0), (A, 0)])
+
+    annotated = EnrolmentResult.objects.with_attendance().get(pk=enrolment.pk)
+
+    assert annotated.attendance_rate is None
+    assert (annotated.attendance_recorded, annotated.attendance_jp_recorded) == (2, 0)
+
+
+def test_attendance_rate_of_a_session_without_jp_changes_nothing():
+    enrolment = EnrolmentFactory()
+    attend(enrolment, [(P, 3), (A, 1), (A, 0)])
+
+    assert rate_of(enrolment) == Decimal("75.0")
+
+
+@pytest.mark.parametrize(
+    ("marks", "expected"),
+    [
+        # Ties at the second decimal are rounded half to even, as Decimal does.
+        ([(P, 1)] + [(A, 1)] * 15, "6.2"),  # 6.25
+        ([(P, 3), (A, 13)], "18.8"),  # 18.75
+        ([(P, 2), (L, 2), (A, 2)], "66.7"),  # 66.666...
+        ([(L, 1), (A, 2)], "33.3"),  # 33.333...
+        ([(A, 2), (E, 2)], "0.0"),
+        ([(P, 8), (L, 1)], "100.0"),
+    ],
+)
+def test_attendance_rate_is_rounded_half_to_even(marks, expected):
+    enrolment = EnrolmentFactory()
+    attend(enrolment, marks)
+
+    assert rate_of(enrolment) == Decimal(expected)
 
 
 def test_attendance_rate_from_the_annotation_equals_the_property():
     enrolment = EnrolmentFactory()
-    attend(enrolment, [P, A, L])
+    attend(enrolment, [(P, 4), (A, 2), (L, 3)])
 
     annotated = EnrolmentResult.objects.with_attendance().get(pk=enrolment.pk)
+    plain = EnrolmentResult.objects.get(pk=enrolment.pk)
 
     assert (annotated.attendance_recorded, annotated.attendance_attended) == (3, 2)
-    assert annotated.attendance_rate == Decimal("66.7")
+    assert (annotated.attendance_jp_recorded, annotated.attendance_jp_attended) == (9, 7)
+    assert annotated.attendance_rate == plain.attendance_rate == Decimal("77.8")
+
+
+@hypothesis_settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    marks=st.lists(
+        st.tuples(st.sampled_from([P, L, E, A]), st.integers(min_value=0, max_value=40)), max_size=12
+    )
+)
+def test_attendance_rate_matches_the_decimal_arithmetic(marks):
+    Attendance.objects.all().delete()
+    enrolment = EnrolmentResult.objects.first() or EnrolmentFactory()
+    attend(enrolment, marks)
+
+    recorded = sum(jp for _status, jp in marks)
+    attended = sum(jp for status, jp in marks if status in (P, L))
+    expected = None
+    if recorded:
+        expected = (Decimal(100) * attended / recorded).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
+
+    assert EnrolmentResult.objects.with_attendance().get(pk=enrolment.pk).attendance_rate == expected
+
+
+def test_overall_attendance_rate_of_a_set_adds_up_the_jp_of_every_enrolment():
+    program = ProgramFactory()
+    first, second, unrecorded = EnrolmentFactory.create_batch(3, program=program)
+    attend(first, [(P, 20), (A, 2)])  # 20 of 22 JP
+    attend(second, [(A, 20), (P, 2)])  # 2 of 22 JP
+    EnrolmentFactory()  # another program's: not in the set
+    results = EnrolmentResult.objects.filter(program=program)
+
+    assert results.overall_attendance_rate() == Decimal("50.0")  # 22 of 44 JP
+    assert results.filter(pk=first.pk).overall_attendance_rate() == Decimal("90.9")
+    assert results.filter(pk=unrecorded.pk).overall_attendance_rate() is None
+    assert results.with_attendance().overall_attendance_rate() == Decimal("50.0")
+
+
+def test_attendance_rates_by_group_follow_the_same_rule():
+    home, elsewhere = InstitutionFactory(), InstitutionFactory()
+    program = ProgramFactory()
+    mine = EnrolmentFactory(program=program, participant=ParticipantFactory(institution=home))
+    also_mine = EnrolmentFactory(program=program, participant=ParticipantFactory(institution=home))
+    theirs = EnrolmentFactory(program=program, participant=ParticipantFactory(institution=elsewhere))
+    attend(mine, [(P, 2), (A, 20)])
+    attend(also_mine, [(L, 1)])
+    rates = EnrolmentResult.objects.filter(program=program).attendance_rates("participant__institution")
+
+    assert theirs.participant.institution == elsewhere
+    assert dict(rates.values_list("key", "rate")) == {
+        home.pk: Decimal("13.0"),
+        elsewhere.pk: None,
+    }  # 3 of 23 JP
 
 
 def test_record_attendance_creates_the_marks():

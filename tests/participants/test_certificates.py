@@ -28,6 +28,7 @@ from tests.factories import (
     make_nip,
 )
 from tests.lifecycle_support import passed_enrolment, persona, score_all
+from trainingtracker.files import PdfFontMissing
 
 pytestmark = pytest.mark.django_db
 
@@ -294,6 +295,33 @@ def test_revoked_certificate_pdf_says_revoked():
     text = pdf_text(render_certificate_pdf(certificate, verification_url="https://x.example/v/", jp=1))
 
     assert "DICABUT" in text  # the certificate is always in the site language, Indonesian
+
+
+def test_certificate_pdf_without_the_font_fails_instead_of_falling_back(without_pdf_font):
+    certificate = certificate_with_person(name="Ñoman Śuryadi")
+
+    with pytest.raises(PdfFontMissing) as error:
+        render_certificate_pdf(certificate, verification_url="https://x.example/v/", jp=1)
+
+    assert "Install Debian's fonts-dejavu-core" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["pdf", "zip"])
+def test_certificate_downloads_without_the_font_answer_503_with_the_reports_message(
+    english, without_pdf_font, name
+):
+    certificate = certificate_with_person()
+    english.force_login(persona("administrator"))
+    target = certificate.pk if name == "pdf" else certificate.enrolment.program_id
+
+    response = english.get(reverse(f"lifecycle:certificate_{name}", args=[target]))
+
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/html")
+    assert (
+        "PDF reports cannot be made on this server at the moment (a font is missing)."
+        in response.content.decode()
+    )
 
 
 # Verification page -------------------------------------------------------------------------------------

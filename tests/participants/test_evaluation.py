@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle.models import EnrolmentResult, EvaluationScore
-from participants.models import Enrolment
+from participants.models import Enrolment, EnrolmentStatus
 from programs.models import EvaluationComponent, Qualification
 from tests.factories import EnrolmentFactory, ProgramFactory
 from tests.lifecycle_support import components_of, score_all
@@ -129,17 +129,31 @@ def test_score_of_a_component_of_another_program_type_is_refused():
     assert error.value.message_dict == {"component": ["This component belongs to another program type."]}
 
 
-def test_best_participants_are_ordered_by_final_score():
+def test_best_participants_are_those_who_passed_by_final_score_then_name():
     program = ProgramFactory()
-    low, high, middle, unscored = (EnrolmentFactory(program=program) for _ in range(4))
-    score_all(low, [70, 70, 70, 70])
-    score_all(high, [95, 95, 95, 95])
-    score_all(middle, [80, 80, 80, 80])
+    passed = EnrolmentStatus.PASSED
 
-    best = EnrolmentResult.objects.filter(program=program).with_results().best(2)
+    def enrol(name, status, scores):
+        enrolment = EnrolmentFactory(program=program, status=status, participant__name=name)
+        if scores:
+            score_all(enrolment, scores)
+        return enrolment
 
-    assert list(best) == [high, middle]
-    assert unscored not in EnrolmentResult.objects.filter(program=program).with_results().best()
+    low = enrol("Ani", passed, [70, 70, 70, 70])
+    high = enrol("Budi", passed, [95, 95, 95, 95])
+    middle = enrol("Citra", passed, [80, 80, 80, 80])
+    tied = enrol("Agus", passed, [80, 80, 80, 80])  # ties with Citra, first by name
+    enrol("Dodi", EnrolmentStatus.FAILED, [99, 99, 99, 99])  # did not pass: never among the best
+    enrol("Eka", EnrolmentStatus.ACTIVE, [98, 98, 98, 98])  # not decided yet
+    enrol("Fajar", EnrolmentStatus.PASSED_DEFERRED, [97, 97, 97, 97])  # not "passed" yet
+    unscored = enrol("Gita", passed, None)
+
+    results = EnrolmentResult.objects.filter(program=program)
+
+    assert list(results.best(3)) == [high, tied, middle]
+    assert list(results.with_results().best()) == [high, tied, middle, low]
+    assert unscored not in results.best()
+    assert [e.final_score for e in results.best()] == [Decimal(95), Decimal(80), Decimal(80), Decimal(70)]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -16,14 +16,7 @@ from lifecycle.models import AttendanceStatus, EnrolmentResult
 from lifecycle.services import issue_certificate, reissue_certificate, revoke_certificate
 from participants.models import Enrolment, EnrolmentStatus, Gender, Rank
 from programs.models import EvaluationComponent, InstitutionKind, Qualification
-from reports.exports import (
-    EnrolmentsExporter,
-    HistoryExporter,
-    PdfFontMissing,
-    RosterExporter,
-    find_font,
-    neutralise,
-)
+from reports.exports import EnrolmentsExporter, HistoryExporter, RosterExporter
 from reports.models import ExportLog
 from tests.factories import (
     AttendanceFactory,
@@ -38,6 +31,7 @@ from tests.factories import (
     SessionFactory,
 )
 from tests.lifecycle_support import score_all
+from trainingtracker.files import PdfFontMissing, find_font, neutralise
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +73,8 @@ def xlsx_book(response):
 def cohort():
     """A small PKN II cohort: two participants with change projects, one of them with accents.
 
-    Zoë attended 2 of 3 sessions (one late), has every score (86.45, Memuaskan) and a certificate;
+    Zoë attended 2 of 3 sessions (one late): 22 of 26 JP, 84.6 % (the 20-JP block weighs more than the
+    2-JP opening; by sessions it would be 66.7 %); she has every score (86.45, Memuaskan) and a certificate.
     Andi attended his one recorded session and has one score of four (no final score yet).
     """
     organiser = InstitutionFactory(name="BPSDM Provinsi Banten", short_name="BPSDM Banten")
@@ -129,7 +124,7 @@ def cohort():
         participant=andi, program=program, status=EnrolmentStatus.ACTIVE, note="kelas B"
     )
     zoe_enrolment = Enrolment.objects.get(participant=zoe)
-    sessions = SessionFactory.create_batch(3, program=program)
+    sessions = [SessionFactory(program=program, jp=jp) for jp in (2, 20, 4)]
     for session, status in zip(
         sessions, [AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.ABSENT], strict=True
     ):
@@ -202,7 +197,7 @@ ZOE = [
     "zoe@kemendagri.go.id",
     "0812-1111-2222",
     "",
-    "66.7",
+    "84.6",
     "86.45",
     "Memuaskan",
     "001/STTP/PKN-2/BPSDM Banten/2025",
@@ -245,7 +240,7 @@ def test_roster_xlsx_has_typed_cells_a_frozen_header_and_widths(english, adminis
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == ROSTER_HEADER
     assert values[1] == [1, *ANDI[1:9], None, None, None, None, None, None, "kelas B", 100, None, None, None]
-    assert values[2] == [2, *ZOE[1:15], None, 66.7, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"]
+    assert values[2] == [2, *ZOE[1:15], None, 84.6, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"]
     assert [sheet.cell(3, column).data_type for column in (17, 18)] == ["n", "n"]
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["C"].width == pytest.approx(34, abs=1)
@@ -268,7 +263,7 @@ def test_roster_pdf_shows_organiser_program_names_and_indonesian_dates(
     assert "Dr. Zoë Ñuñez, M.Si." in text
     assert "Andi Wijaya, S.T." in text
     zoe_line = next(line for line in text.splitlines() if "Dr. Zoë Ñuñez, M.Si." in line)
-    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert zoe_line.split()[-4:-1] == ["84.6", "86.45", "Memuaskan"]
     assert "001/STTP/" in zoe_line  # the number wraps in its column
     andi_line = next(line for line in text.splitlines() if "Andi Wijaya, S.T." in line)
     assert andi_line.split()[-2:] == ["kelas", "100.0"]
@@ -349,11 +344,12 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
     active = EnrolmentFactory(participant=person, program=second, status=EnrolmentStatus.ACTIVE)
     EnrolmentFactory(participant__institution=dinas, program=first, status=EnrolmentStatus.WITHDRAWN)
     EnrolmentFactory(participant__institution=parent, program=first, status=EnrolmentStatus.FAILED)
-    # Dinas Kesehatan: 6 of 7 records attended (one late) over both enrolments: 85.7 %.
-    for status in ["present", "present", "late", "absent"]:
-        AttendanceFactory(enrolment=passed, status=status)
+    # Dinas Kesehatan: 14 of 34 JP attended (one session late) over both enrolments: 41.2 %; the missed
+    # 20-JP block weighs more than the six short sessions attended (by sessions it would be 85.7 %).
+    for status, jp in [("present", 2), ("present", 2), ("late", 4), ("absent", 20)]:
+        AttendanceFactory(enrolment=passed, status=status, session__jp=jp)
     for status in ["present", "present", "present"]:
-        AttendanceFactory(enrolment=active, status=status)
+        AttendanceFactory(enrolment=active, status=status, session__jp=2)
 
     rows = csv_rows(english.get(url("institutions", "csv")))
 
@@ -384,7 +380,7 @@ def test_institution_summary_counts_participants_and_outcomes(english, administr
             "1",
             "0",
             "1",
-            "85.7",
+            "41.2",
         ],
         [
             "Pemerintah Provinsi Banten",
@@ -626,6 +622,37 @@ def test_missing_font_raises_a_clear_error():
     assert "Install Debian's fonts-dejavu-core" in str(error.value)
 
 
+@pytest.mark.parametrize("name", ["enrolments", "institutions", "history"])
+def test_pdf_export_without_the_font_answers_503_and_logs_nothing(
+    english, administrator, without_pdf_font, name
+):
+    english.force_login(administrator)
+    EnrolmentFactory()
+
+    response = english.get(url(name, "pdf"))
+
+    assert response.status_code == 503
+    assert [str(p) for p in response.context["problems"]] == [
+        "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
+    ]
+    assert ExportLog.objects.count() == 0
+
+
+def test_admin_pdf_export_without_the_font_says_why(english, admin_user, cohort, without_pdf_font):
+    english.force_login(admin_user)
+
+    response = english.post(
+        reverse("admin:participants_enrolment_changelist"),
+        {"action": "export_pdf", "_selected_action": [e.pk for e in cohort.enrolments.all()]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "PDF reports cannot be made on this server at the moment (a font is missing). Choose CSV or XLSX."
+    ]
+    assert ExportLog.objects.count() == 0
+
+
 def test_dejavu_font_is_found():
     assert find_font("DejaVuSans.ttf").name == "DejaVuSans.ttf"
 
@@ -785,14 +812,14 @@ def test_history_certificate_number_is_the_valid_certificates_in_every_format(
     assert [row[9:] for row in csv_data] == [
         ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
         ["100.0", "", "", ""],
-        ["66.7", "86.45", "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+        ["84.6", "86.45", "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
     ]
     assert [list(row[9:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         [100, None, None, None],
-        [66.7, 86.45, "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+        [84.6, 86.45, "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
     ]
     zoe_line = next(line for line in text.splitlines() if "Zoë" in line)
-    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert zoe_line.split()[-4:-1] == ["84.6", "86.45", "Memuaskan"]
     assert "001/STTP" not in text
 
 
@@ -806,42 +833,43 @@ def test_enrolments_export_lifecycle_columns_in_csv_xlsx_and_pdf(english, admini
     assert [row[15:] for row in csv_data] == [
         ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
         ["100.0", "", "", ""],
-        ["66.7", "86.45", "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+        ["84.6", "86.45", "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
     ]
     assert [list(row[15:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         [100, None, None, None],
-        [66.7, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+        [84.6, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
     ]
     assert sheet["Q3"].data_type == "n"
     zoe_line = next(line for line in text.splitlines() if "Dr. Zoë" in line)
-    assert zoe_line.split()[-4:-1] == ["66.7", "86.45", "Memuaskan"]
+    assert zoe_line.split()[-4:-1] == ["84.6", "86.45", "Memuaskan"]
     assert zoe_line.split()[-1].startswith("001/STTP/")  # the number wraps in its column
     andi_line = next(line for line in text.splitlines() if "Andi Wijaya" in line)
     assert andi_line.split()[-2:] == ["Active", "100.0"]
 
 
 ATTENDANCE_CASES = [
-    # (attended, late, recorded): ties at the second decimal are rounded half to even, as Decimal does.
-    (1, 0, 16),  # 6.25 -> 6.2
-    (3, 0, 16),  # 18.75 -> 18.8
-    (1, 1, 3),  # 66.666... -> 66.7
-    (0, 1, 3),  # 33.333... -> 33.3
-    (0, 0, 2),  # 0.0
-    (5, 3, 8),  # 100.0
-    (0, 0, 0),  # nothing recorded: empty
+    # (status, JP of the session) of each record: the JP attended in percent of the JP recorded; ties at
+    # the second decimal are rounded half to even, as Decimal does.
+    ([("present", 1)] + [("absent", 1)] * 15, "6.2"),  # 6.25
+    ([("present", 3), ("absent", 13)], "18.8"),  # 18.75
+    ([("present", 2), ("late", 2), ("absent", 2)], "66.7"),  # 66.666...
+    ([("late", 1), ("absent", 2)], "33.3"),  # 33.333...
+    ([("absent", 2), ("absent", 4)], "0.0"),
+    ([("present", 8), ("late", 1)], "100.0"),
+    ([("present", 2), ("absent", 20)], "9.1"),  # 2 of 22 JP; by sessions 50.0
+    ([("absent", 2), ("late", 20)], "90.9"),  # 20 of 22 JP
+    ([("present", 0)], None),  # only a session of 0 JP: nothing to weigh
+    ([], None),  # nothing recorded: empty
 ]
 
 
 def test_lifecycle_columns_agree_with_the_pages_rules(cohort):
     program = ProgramFactory()
-    sessions = SessionFactory.create_batch(16, program=program)
     enrolments = []
-    for index, (present, late, recorded) in enumerate(ATTENDANCE_CASES):
+    for index, (marks, _expected) in enumerate(ATTENDANCE_CASES):
         enrolment = EnrolmentFactory(program=program, participant__name=f"Peserta {index:02d}")
-        statuses = ["present"] * present + ["late"] * late
-        statuses += ["absent"] * (recorded - len(statuses))
-        for session, status in zip(sessions, statuses, strict=False):
-            AttendanceFactory(enrolment=enrolment, session=session, status=status)
+        for status, jp in marks:
+            AttendanceFactory(enrolment=enrolment, session__jp=jp, status=status)
         enrolments.append(enrolment)
     score_all(enrolments[0], [59.99, 60, 60, 60])  # 59.998 -> 60.00: reaches "Kurang Memuaskan"
     score_all(enrolments[1], [100, 100, 100, 100])
@@ -858,19 +886,14 @@ def test_lifecycle_columns_agree_with_the_pages_rules(cohort):
             enrolment.certificate_number or "",
         ]
         for enrolment in EnrolmentResult.objects.filter(program=program)
+        .with_attendance()
         .with_results()
         .with_certificate()
         .order_by("participant__name")
     ]
     assert [list(row[15:]) for row in rows] == expected
     assert [row[15] for row in rows] == [
-        Decimal("6.2"),
-        Decimal("18.8"),
-        Decimal("66.7"),
-        Decimal("33.3"),
-        Decimal("0.0"),
-        Decimal("100.0"),
-        None,
+        None if rate is None else Decimal(rate) for _marks, rate in ATTENDANCE_CASES
     ]
     assert [list(row[16:18]) for row in rows[:4]] == [
         [Decimal("60.00"), "Kurang Memuaskan"],
@@ -893,7 +916,7 @@ EDGE_SCORES = {
 
 
 def test_lifecycle_columns_at_the_edges_of_the_rules_in_every_dataset(english, administrator, cohort):
-    """with_lifecycle() joins grouped tables to the rows: thresholds read as ranges, a type without
+    """The lifecycle columns at the edges of the rules: thresholds reached exactly or not, a type without
     thresholds, a score of another type, certificates revoked and reissued, no attendance, and a file
     filtered to one program, all as the pages say."""
     english.force_login(administrator)

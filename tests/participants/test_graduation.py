@@ -26,8 +26,8 @@ def test_decision_sets_the_enrolment_status_and_keeps_its_basis(admin_user):
     )
     enrolment = project.enrolment
     score_all(enrolment, [80, 90, 70, 85])
-    AttendanceFactory(enrolment=enrolment)
-    AttendanceFactory(enrolment=enrolment, status="absent")
+    AttendanceFactory(enrolment=enrolment, session__jp=6)
+    AttendanceFactory(enrolment=enrolment, status="absent", session__jp=2)  # 6 of 8 JP
     SeminarFactory(change_project=project, kind=SeminarKind.RESULTS, decision=SeminarDecision.ACCEPTED)
 
     decision = decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=admin_user)
@@ -42,7 +42,7 @@ def test_decision_sets_the_enrolment_status_and_keeps_its_basis(admin_user):
         decision.change_project_stage,
         decision.results_seminar_decision,
         decision.decided_by,
-    ) == ("passed", Decimal("83.00"), "Memuaskan", Decimal("50.0"), "reported", "accepted", admin_user)
+    ) == ("passed", Decimal("83.00"), "Memuaskan", Decimal("75.0"), "reported", "accepted", admin_user)
 
 
 def test_changed_decision_keeps_the_earlier_one_and_the_latest_is_current():

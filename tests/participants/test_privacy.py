@@ -177,6 +177,38 @@ def test_subject_export_admin_action_downloads_the_selected_participant(client, 
     assert accesses() == [("administrator", "subject_export", participant.pk, True, "admin")]
 
 
+FONT_MISSING = "PDF reports cannot be made on this server at the moment (a font is missing)."
+
+
+def test_subject_export_without_the_pdf_font_answers_503_and_records_nothing(
+    english, personas, full_record, without_pdf_font
+):
+    participant, _enrolment, _certificate = full_record
+    english.force_login(personas["liaison"])
+
+    response = english.get(reverse("reports:subject_export", args=[participant.pk]))
+
+    assert response.status_code == 503
+    assert FONT_MISSING in response.content.decode()
+    assert accesses() == []
+
+
+def test_subject_export_admin_action_without_the_pdf_font_says_why(
+    english, personas, full_record, without_pdf_font
+):
+    participant, _enrolment, _certificate = full_record
+    english.force_login(personas["administrator"])
+
+    response = english.post(
+        reverse("admin:participants_participant_changelist"),
+        {"action": "export_subject_data", "_selected_action": [str(participant.pk)]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]][0].startswith(FONT_MISSING)
+    assert accesses() == []
+
+
 def test_subject_export_admin_action_refuses_two_participants(client, english, personas):
     first, second = ParticipantFactory.create_batch(2, institution=personas["unit_a"])
     client.force_login(personas["administrator"])

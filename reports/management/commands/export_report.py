@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from participants.models import ExportOrigin
 from programs.models import Program
-from reports.exports import EXPORTERS, ExportFilters, ExportTooLarge, InvalidFilters, PdfFontMissing
+from reports.exports import EXPORTERS, ExportFilters, ExportTooLarge, InvalidFilters
 from reports.models import ExportDataset, ExportFormat
+from trainingtracker.files import PdfFontMissing
 
 
 class Command(BaseCommand):
