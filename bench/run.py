@@ -237,7 +237,7 @@ COLD_TARGETS = {
 PINNED = {
     "overview": 11,
     "program list": 10,
-    "program dashboard": 19,
+    "program dashboard": 20,
     "participant page": 15,
     "institution page": 10,
     "admin enrolment changelist": 6,

@@ -8,7 +8,7 @@ shows it; participants still never import from here.
 from django.db.models import Case, Count, Q, Sum, When
 from django.utils import timezone
 
-from lifecycle.models import Certificate, EnrolmentResult, Seminar, SeminarDecision, attendance_percent
+from lifecycle.models import Certificate, EnrolmentResult, Seminar, SeminarDecision
 from lifecycle.panels import count_appointments, first_appointment_on
 from participants.access import scope_by_enrolment, scope_enrolments
 from participants.models import (
@@ -83,10 +83,10 @@ def program_panel(program, user, *, today=None):
     outcomes = [
         (status, label, by_status[status]) for status, label in EnrolmentStatus.choices if status in by_status
     ]
-    recorded = [e for e in enrolments if e.attendance_recorded]
-    overall_rate = attendance_percent(
-        sum(e.attendance_attended for e in recorded), sum(e.attendance_recorded for e in recorded)
-    )
+    # The program's rate over every record in scope, by the one rule (JP attended in percent of JP recorded).
+    overall_rate = scope_enrolments(
+        EnrolmentResult.objects.filter(program=program), user
+    ).overall_attendance_rate()
     # The database's order by name (its collation), then pk: ranks stand in for it when sorting here.
     name_rank, rank, previous = {}, -1, None
     for enrolment in enrolments:

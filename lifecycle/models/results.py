@@ -286,14 +286,6 @@ class EnrolmentResult(Enrolment):
         )
 
 
-def attendance_percent(attended, recorded):
-    """Deprecated: the rate of two counts, for reports/dashboard.py until it reads
-    EnrolmentResultQuerySet.overall_attendance_rate(); attendance_rate() is the rule."""
-    if not recorded:
-        return None
-    return (Decimal(100) * attended / recorded).quantize(Decimal("0.1"))
-
-
 class EvaluationScore(models.Model):
     """A participant's score on one evaluation component of the program type."""
 

@@ -144,10 +144,10 @@ def test_dashboard_partial_renders_the_panel(settings):
 
 
 # program type with its rules, schedule totals, phase (2), enrolments with attendance, results, change projects
-# and first appointments (the alumni counts among them), the best participants, the projects' milestones
-# (progress and the overdue ones), seminar counts, recent seminars with their scores and aspects (3),
-# certificate counts, and the user's permissions (2).
-PROGRAM_PANEL_QUERIES = 14
+# and first appointments (the alumni counts among them), the overall attendance rate, the best participants, the
+# projects' milestones (progress and the overdue ones), seminar counts, recent seminars with their scores and
+# aspects (3), certificate counts, and the user's permissions (2).
+PROGRAM_PANEL_QUERIES = 15
 
 
 def test_program_panel_queries_do_not_grow_with_the_cohort(django_assert_num_queries):
