@@ -220,7 +220,7 @@ class ParticipantAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
-    list_display = ["participant_name", "nip", "institution", "program", "status", "stage", "is_demo"]
+    list_display = ["participant_name", "nip", "institution", "program", "status", "stage"]
     list_filter = ["status", "program__program_type", ProgramYearFilter, "participant__is_demo"]
     search_fields = [
         "participant__name",

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from trainingtracker.pagination import EstimatedCountPaginator
 
@@ -25,6 +28,17 @@ class BigTableAdminMixin:
     list_per_page = 25
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def action_checkbox(self, obj):
+        """ModelAdmin.action_checkbox's checkbox, the same HTML, with format_html instead of a form widget
+        rendered through the template engine for each row (a third of a 25-row page's rendering here)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class ReadOnlyAdminMixin:
