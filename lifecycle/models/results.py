@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, NullIf, Round
 from django.db.models.lookups import Exact, GreaterThan
 from django.utils import timezone
@@ -190,46 +190,58 @@ class EnrolmentResultQuerySet(EnrolmentQuerySet):
         """These enrolments joined to their results, for the with_*() methods. Columns (as alias()):
         lifecycle_* of ATTENDANCE_COLUMNS, RESULT_COLUMNS and CERTIFICATE_COLUMNS.
 
-        The rules are computed once per enrolment, in tables grouped per enrolment (common table
-        expressions, django-cte) that hold a row for every enrolment of this queryset (their filters are
-        this queryset's, so that a page reads only its enrolments' records), so that an INNER join keeps
-        every row:
+        The rules are computed once per enrolment, in tables (common table expressions, django-cte) that
+        hold one row for every enrolment of this queryset, so that an INNER join keeps every row; their
+        filters are this queryset's, so that a page reads only its own enrolments' records:
         - lifecycle_types: the component count of each program type;
-        - lifecycle_scores: the enrolments with their scores on the components of their program's type
-          (a LEFT JOIN, as Django joins a reverse relation), grouped per enrolment: final_score();
-        - lifecycle_results: lifecycle_scores' row of each enrolment with its attendance records and
-          their sessions, grouped per enrolment: attendance_figures() and attendance_rate().
+        - lifecycle_scores: final_score() of each enrolment with scores, from its scores grouped per
+          enrolment (only those on the components of its program's type count), then the enrolments
+          without any score (no final score);
+        - lifecycle_results: each enrolment's row of lifecycle_scores with its attendance records and their
+          sessions, grouped per enrolment: attendance_figures() and attendance_rate().
         The queryset joins lifecycle_results alone. The qualification is a subquery on the final score
-        (reached_qualification(), the index of the thresholds), the valid certificate a relation joined
-        as one (a LEFT JOIN; at most one per enrolment).
+        (reached_qualification(), through the thresholds' index); the valid certificate is a relation,
+        joined as one (a LEFT JOIN; at most one per enrolment).
 
-        Measured at 100,000 enrolments (the enrolments export, PostgreSQL): the attendance as a subquery
-        run once per row took a second more than without it; with these tables the export's query takes
-        as long as with the tables joined by hand that came before them (trainingtracker/joins.py). Two
-        grouped tables joined to the queryset side by side made PostgreSQL misjudge the rows of the
-        second join on a program's page and run its table once per enrolment (30 ms instead of 7).
+        Measured at 100,000 enrolments (the enrolments export's query through COPY on PostgreSQL, without
+        parallel workers, the fastest of five runs): with trainingtracker/joins.py's hand-made joins 0.89 to
+        0.97 s, with these tables 1.03 to 1.12 s, about 0.1 s of it reading the sessions' JP (the rate by
+        sessions did not); with four scores per enrolment 1.54 s and 1.57 s. The attendance as a subquery
+        run once per row took a second more than without it; the scores grouped from every enrolment (a
+        LEFT JOIN) rather than from the scores, 0.06 s more; two grouped tables joined side by side to the
+        queryset made PostgreSQL misjudge the rows of the second join on a program's page and read its
+        table once per enrolment (34 ms instead of 7).
         """
         enrolments = self.order_by()
         types = CTE(
             ProgramType.objects.order_by().values("pk").annotate(components=Count("evaluation_components")),
             name="lifecycle_types",
         )
-        own_type = Q(scores__component__program_type=F("program__program_type"))
-        scores = CTE(
-            types.join(enrolments, program__program_type=types.col.pk)
-            .values("pk", type=F("program__program_type"))
+        # The scores of these enrolments grouped per enrolment (only those on the components of its program's
+        # type count), then the enrolments without any score: a row for each.
+        own_type = Q(component__program_type=F("enrolment__program__program_type"))
+        scored = (
+            types.join(
+                EvaluationScore.objects.filter(enrolment__in=enrolments.values("pk")).order_by(),
+                enrolment__program__program_type=types.col.pk,
+            )
+            .values(key=F("enrolment"))
             .annotate(
+                type=Max("enrolment__program__program_type"),  # the enrolment's: one per group
                 final=final_score(
-                    Count("scores", filter=own_type),
-                    Sum(F("scores__score") * F("scores__component__weight"), filter=own_type),
-                    Sum("scores__component__weight", filter=own_type),
+                    Count("pk", filter=own_type),
+                    Sum(F("score") * F("component__weight"), filter=own_type),
+                    Sum("component__weight", filter=own_type),
                     Max(types.col.components),
-                )
-            ),
-            name="lifecycle_scores",
+                ),
+            )
         )
+        unscored = enrolments.exclude(
+            Exists(EvaluationScore.objects.filter(enrolment=OuterRef("pk")))
+        ).values(key=F("pk"), type=F("program__program_type"), final=Value(None, ComputedScoreField()))
+        scores = CTE(scored.union(unscored, all=True).order_by(), name="lifecycle_scores")
         results = CTE(
-            scores.join(enrolments, pk=scores.col.pk)
+            scores.join(enrolments, pk=scores.col.key)
             .values("pk")
             .annotate(
                 **attendance_figures(),

@@ -174,3 +174,23 @@ def test_final_score_matches_the_decimal_arithmetic(scores):
     expected = weighted / sum(c.weight for c in components)
 
     assert abs(result(enrolment)[0] - expected) <= Decimal("0.005")
+
+
+def test_the_result_methods_share_one_join_in_any_order(django_assert_num_queries):
+    enrolment = EnrolmentFactory()
+    score_all(enrolment, [80, 90, 70, 85])
+    chains = [
+        EnrolmentResult.objects.with_results().with_attendance().with_certificate(),
+        EnrolmentResult.objects.with_certificate().with_attendance().with_results().with_results(),
+    ]
+
+    for chain in chains:
+        assert str(chain.query).count('"lifecycle_results" AS') == 1
+        with django_assert_num_queries(1):
+            row = chain.get(pk=enrolment.pk)
+        assert (row.final_score, row.qualification, row.attendance_rate, row.certificate_number) == (
+            Decimal("83.00"),
+            "Memuaskan",
+            None,
+            None,
+        )
