@@ -194,23 +194,24 @@ class EnrolmentResultQuerySet(EnrolmentQuerySet):
         hold one row for every enrolment of this queryset, so that an INNER join keeps every row; their
         filters are this queryset's, so that a page reads only its own enrolments' records:
         - lifecycle_types: the component count of each program type;
-        - lifecycle_scores: final_score() of each enrolment with scores, from its scores grouped per
-          enrolment (only those on the components of its program's type count), then the enrolments
-          without any score (no final score);
+        - lifecycle_finals: final_score() of each enrolment with scores, from its scores grouped per
+          enrolment (only those on the components of its program's type count);
+        - lifecycle_scores: those with their qualification (reached_qualification(), through the
+          thresholds' index), then the enrolments without any score (no final score, no qualification);
         - lifecycle_results: each enrolment's row of lifecycle_scores with its attendance records and their
           sessions, grouped per enrolment: attendance_figures() and attendance_rate().
-        The queryset joins lifecycle_results alone. The qualification is a subquery on the final score
-        (reached_qualification(), through the thresholds' index); the valid certificate is a relation,
-        joined as one (a LEFT JOIN; at most one per enrolment).
+        The queryset joins lifecycle_results alone; the valid certificate is a relation, joined as one (a
+        LEFT JOIN; at most one per enrolment).
 
-        Measured at 100,000 enrolments (the enrolments export's query through COPY on PostgreSQL, without
-        parallel workers, the fastest of five runs): with trainingtracker/joins.py's hand-made joins 0.89 to
-        0.97 s, with these tables 1.03 to 1.12 s, about 0.1 s of it reading the sessions' JP (the rate by
-        sessions did not); with four scores per enrolment 1.54 s and 1.57 s. The attendance as a subquery
-        run once per row took a second more than without it; the scores grouped from every enrolment (a
-        LEFT JOIN) rather than from the scores, 0.06 s more; two grouped tables joined side by side to the
-        queryset made PostgreSQL misjudge the rows of the second join on a program's page and read its
-        table once per enrolment (34 ms instead of 7).
+        Measured at 100,000 enrolments (the enrolments export's query on PostgreSQL, as an export reads it:
+        one process, the fastest of four or five runs on a shared machine): 0.89 to 1.09 s with
+        trainingtracker/joins.py's hand-made joins, 1.10 to 1.29 s with these tables, 0.99 s with them
+        without reading the sessions' JP (the rate by sessions did not); with four scores per enrolment
+        1.84 s and 1.96 s. The attendance as a subquery run once per row took a second more than without
+        it; the qualification as a subquery of the queryset, 0.1 to 0.2 s more (run twice per row where a
+        spreadsheet cell neutralises it); two grouped tables joined side by side to the queryset made
+        PostgreSQL misjudge the rows of the second join on a program's page and read its table once per
+        enrolment (34 ms instead of 7).
         """
         enrolments = self.order_by()
         types = CTE(
@@ -220,7 +221,7 @@ class EnrolmentResultQuerySet(EnrolmentQuerySet):
         # The scores of these enrolments grouped per enrolment (only those on the components of its program's
         # type count), then the enrolments without any score: a row for each.
         own_type = Q(component__program_type=F("enrolment__program__program_type"))
-        scored = (
+        finals = CTE(
             types.join(
                 EvaluationScore.objects.filter(enrolment__in=enrolments.values("pk")).order_by(),
                 enrolment__program__program_type=types.col.pk,
@@ -234,43 +235,55 @@ class EnrolmentResultQuerySet(EnrolmentQuerySet):
                     Sum("component__weight", filter=own_type),
                     Max(types.col.components),
                 ),
+            ),
+            name="lifecycle_finals",
+        )
+        reached = reached_qualification(OuterRef("type"), OuterRef("final"))
+        scored = (
+            finals.queryset()
+            .order_by()
+            .values("key", "final")
+            .annotate(
+                qualification=Subquery(reached.values("label")[:1]),
+                passes=Cast(Subquery(reached.values("passes")[:1]), models.IntegerField()),
             )
         )
         unscored = enrolments.exclude(
             Exists(EvaluationScore.objects.filter(enrolment=OuterRef("pk")))
-        ).values(key=F("pk"), type=F("program__program_type"), final=Value(None, ComputedScoreField()))
+        ).values(
+            key=F("pk"),
+            final=Value(None, ComputedScoreField()),
+            qualification=Value(None, models.CharField()),
+            passes=Value(None, models.IntegerField()),
+        )
         scores = CTE(scored.union(unscored, all=True).order_by(), name="lifecycle_scores")
         results = CTE(
             scores.join(enrolments, pk=scores.col.key)
             .values("pk")
             .annotate(
                 **attendance_figures(),
-                type=Max(scores.col.type),  # one row of lifecycle_scores per enrolment
+                # One row of lifecycle_scores per enrolment: its values.
                 final=Max(scores.col.final),
+                qualification=Max(scores.col.qualification),
+                passes=Max(scores.col.passes),
             )
             .annotate(rate=attendance_rate(F("jp_attended"), F("jp_recorded"))),
             name="lifecycle_results",
         )
-        reached = reached_qualification(OuterRef("lifecycle_type"), OuterRef("lifecycle_final_score"))
-        return (
-            with_cte(types, scores, results, select=results.join(self, pk=results.col.pk))
-            .alias(
-                lifecycle_valid_certificate=FilteredRelation(
-                    "certificates", condition=Q(certificates__revoked_at=None)
-                ),
-                lifecycle_attendance_rate=results.col.rate,
-                lifecycle_sessions_recorded=results.col.sessions_recorded,
-                lifecycle_sessions_attended=results.col.sessions_attended,
-                lifecycle_jp_recorded=results.col.jp_recorded,
-                lifecycle_jp_attended=results.col.jp_attended,
-                lifecycle_type=results.col.type,
-                lifecycle_final_score=results.col.final,
-                lifecycle_certificate_number=F("lifecycle_valid_certificate__number"),
-            )
-            .alias(
-                lifecycle_qualification=Subquery(reached.values("label")[:1]),
-                lifecycle_qualification_passes=Subquery(reached.values("passes")[:1]),
-            )
+        return with_cte(types, finals, scores, results, select=results.join(self, pk=results.col.pk)).alias(
+            lifecycle_valid_certificate=FilteredRelation(
+                "certificates", condition=Q(certificates__revoked_at=None)
+            ),
+            lifecycle_attendance_rate=results.col.rate,
+            lifecycle_sessions_recorded=results.col.sessions_recorded,
+            lifecycle_sessions_attended=results.col.sessions_attended,
+            lifecycle_jp_recorded=results.col.jp_recorded,
+            lifecycle_jp_attended=results.col.jp_attended,
+            lifecycle_final_score=results.col.final,
+            lifecycle_qualification=results.col.qualification,
+            # passes travels as 0 or 1: MAX() takes no boolean.
+            lifecycle_qualification_passes=Cast(results.col.passes, models.BooleanField()),
+            lifecycle_certificate_number=F("lifecycle_valid_certificate__number"),
         )
 
 
