@@ -195,7 +195,7 @@ All runs, seconds: CSV {seconds(csv["csv_seconds"])}; COPY {seconds(csv["copy_se
 How each is measured:
 - CSV: the web view's path, `EnrolmentsExporter(...).response("csv")` with its streamed chunks consumed
   as a client would, against psycopg's `cursor.copy()` of `COPY (<the exporter's own SQL>) TO STDOUT WITH CSV`
-  in the same read transaction and settings (`participants.exports.reading`: JIT off, random_page_cost 1.1).
+  in the same read transaction and settings (`reports.exports.reading`: JIT off, random_page_cost 1.1).
   The exporter's query computes the final cells (labels, names with titles, formatted or masked NIPs,
   formula neutralisation), so on PostgreSQL the export itself streams that query through COPY and adds
   the BOM, the header, the closing rows that say who made the file and the export log entry. (A first
