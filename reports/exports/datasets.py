@@ -18,6 +18,14 @@ from reports.exports import pdf
 from reports.exports.base import Column, Exporter
 from reports.models import ExportDataset
 
+# The four columns of Exporter.lifecycle_cells(), as the enrolments and history datasets show them.
+LIFECYCLE_COLUMNS = [
+    Column(gettext_lazy("Attendance (%)"), 11, "number", pdf_width=13),
+    Column(gettext_lazy("Final score"), 10, "number", pdf_width=13),
+    Column(gettext_lazy("Qualification"), 20),
+    Column(gettext_lazy("Certificate number"), 24),
+]
+
 
 class RosterExporter(Exporter):
     """(1) The participants of one program, with their change project."""
@@ -127,10 +135,7 @@ class EnrolmentsExporter(Exporter):
         Column(gettext_lazy("Position"), 26),
         Column(gettext_lazy("Institution"), 32),
         Column(gettext_lazy("Status"), 14),
-        Column(gettext_lazy("Attendance (%)"), 11, "number", pdf_width=13),
-        Column(gettext_lazy("Final score"), 10, "number", pdf_width=13),
-        Column(gettext_lazy("Qualification"), 20),
-        Column(gettext_lazy("Certificate number"), 24),
+        *LIFECYCLE_COLUMNS,
     ]
 
     def query(self):
@@ -250,10 +255,7 @@ class HistoryExporter(Exporter):
         Column(gettext_lazy("End"), 11, "date"),
         Column(gettext_lazy("Days"), 6, "number"),
         Column(gettext_lazy("Status"), 14),
-        Column(gettext_lazy("Attendance (%)"), 11, "number", pdf_width=13),
-        Column(gettext_lazy("Final score"), 10, "number", pdf_width=13),
-        Column(gettext_lazy("Qualification"), 20),
-        Column(gettext_lazy("Certificate number"), 24),
+        *LIFECYCLE_COLUMNS,
     ]
 
     def query(self):
