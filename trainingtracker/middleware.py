@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 
@@ -25,6 +27,36 @@ class LanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class RequestHygieneMiddleware:
+    """Refuses what no page accepts and keeps pages out of caches.
+
+    - TRACE answers 405 (it would echo the request's headers, cookies included).
+    - A NUL character in the query string answers 400 with a message: PostgreSQL cannot hold NUL in
+      text, so a filter such as ?q=%00 would otherwise fail in the database with a server error.
+    - Every page without its own Cache-Control gets `no-store`: pages and exports carry personal data,
+      which neither the browser nor a proxy may keep. Static files are served before this, by WhiteNoise.
+    """
+
+    ALLOWED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "TRACE":
+            response = HttpResponseNotAllowed(self.ALLOWED_METHODS)
+        elif any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+            response = HttpResponseBadRequest(
+                _("The address contains a NUL character (%00). Remove it and try again."),
+                content_type="text/plain; charset=utf-8",
+            )
+        else:
+            response = self.get_response(request)
+        if "Cache-Control" not in response:
+            add_never_cache_headers(response)
         return response
 
 
