@@ -38,7 +38,7 @@ def normalize_nip(value):
 
 def format_nip(digits):
     """'198609262015051001' -> '19860926 201505 1 001'; anything else is returned as it is."""
-    if len(digits) != NIP_LENGTH or not digits.isdigit():
+    if len(digits) != NIP_LENGTH or not (digits.isascii() and digits.isdigit()):
         return digits
     return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
 
@@ -46,7 +46,17 @@ def format_nip(digits):
 def parse_nip(value, *, today=None):
     """Validate and decode a NIP. Raises ValidationError whose message names the wrong part."""
     digits = normalize_nip(value)
-    if not digits.isdigit():
+    if digits.isdigit() and not digits.isascii():
+        # str.isdigit() also accepts full-width (１) and Arabic-Indic (١) digits, which int() would read.
+        raise ValidationError(
+            _(
+                "Write the NIP with the digits 0-9; %(value)s has digits of another script (full-width or "
+                "Arabic-Indic)."
+            ),
+            code="nip_non_ascii_digits",
+            params={"value": value},
+        )
+    if not (digits.isascii() and digits.isdigit()):
         raise ValidationError(
             _("A NIP may contain only digits and spaces; %(value)s has other characters."),
             code="nip_characters",

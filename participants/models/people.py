@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from participants.nip import describe_birth_date, format_nip, normalize_nip, parse_nip, validate_nip
 from programs.models import Institution, PositionLevel
+from trainingtracker.text import validate_visible_name
 
 
 class Gender(models.TextChoices):
@@ -76,7 +77,7 @@ class Participant(models.Model):
     front_title = models.CharField(
         _("front title"), max_length=40, blank=True, help_text=_("For example Dr.")
     )
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(_("name"), max_length=150, validators=[validate_visible_name])
     back_title = models.CharField(
         _("back title"), max_length=60, blank=True, help_text=_("For example S.T., M.Si.")
     )

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from programs.expressions import AddDays
 from programs.roman import to_roman
+from trainingtracker.text import validate_visible_name
 
 
 class Source(models.Model):
@@ -119,7 +120,7 @@ def normalize_spaces(value):
 
 
 class Institution(models.Model):
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, validators=[validate_visible_name])
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=InstitutionKind.choices)
     province = models.CharField(_("province"), max_length=40, blank=True, choices=[(p, p) for p in PROVINCES])
@@ -347,7 +348,7 @@ class Person(models.Model):
     """Someone with a role in a program who is not a participant: an official, coach, mentor or examiner."""
 
     front_title = models.CharField(_("front title"), max_length=40, blank=True)
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(_("name"), max_length=150, validators=[validate_visible_name])
     back_title = models.CharField(_("back title"), max_length=60, blank=True)
     position = models.CharField(_("position"), max_length=255, blank=True)
     institution = models.ForeignKey(

@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 from participants.nip import format_nip, parse_nip
 from tests.factories import make_nip
 
-CODES = {"nip_characters", "nip_length", "nip_birth_date", "nip_tmt_month", "nip_tmt_year", "nip_gender"}
+CODES = {
+    "nip_characters",
+    "nip_non_ascii_digits",
+    "nip_length",
+    "nip_birth_date",
+    "nip_tmt_month",
+    "nip_tmt_year",
+    "nip_gender",
+}
 TODAY = datetime.date(2026, 11, 29)
 
 
