@@ -152,12 +152,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+# Who a failed login counts against: trainingtracker/lockout.py.
+LOGIN_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", 20)
+AXES_FAILURE_LIMIT = "trainingtracker.lockout.failure_limit"
+AXES_LOCKOUT_PARAMETERS = "trainingtracker.lockout.lockout_parameters"
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = 1 if envbool("BEHIND_PROXY", False) else None
+# The client's address (django-ipware): behind the reverse proxy, the X-Real-IP header the proxy sets
+# (README, Production; a client's own X-Real-IP is overwritten there), never X-Forwarded-For, which a
+# client can forge; without a proxy, the connection's address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_REAL_IP", "REMOTE_ADDR") if envbool("BEHIND_PROXY", False) else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = None
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:overview"
