@@ -9,7 +9,7 @@ PORT ?= 8000
 export DEBUG ?= true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format setup serve bench messages clean
+.PHONY: run test lint format setup serve bench messages clean shell manage
 
 $(STAMP): requirements.lock
 	@set -e; \
@@ -23,13 +23,21 @@ $(STAMP): requirements.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_article
-	$(PY) manage.py seed_demo
-	$(PY) manage.py ensure_admin
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py seed_article -v0
+	@$(PY) manage.py seed_demo -v0
+	@$(PY) manage.py ensure_admin -v0
 
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py welcome --url http://$(HOST):$(PORT)/
+	@$(PY) manage.py runserver $(HOST):$(PORT)
+
+# A Django shell (or any manage.py command: make manage ARGS="showmigrations") in development.
+shell: $(STAMP)
+	@$(PY) manage.py shell
+
+manage: $(STAMP)
+	@$(PY) manage.py $(ARGS)
 
 test: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key} $(PY) -m pytest $(PYTEST_ARGS)

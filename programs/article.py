@@ -97,14 +97,29 @@ OFFICIALS = [
 ]
 
 
+def _upsert(model, lookup, defaults, create_defaults=None):
+    """The row matching `lookup`, created from `create_defaults` (else lookup and defaults) when missing,
+    else given `defaults`. Unlike update_or_create, an unchanged row is not saved again, so loading the
+    same facts twice writes nothing, history included."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**(create_defaults or {**lookup, **defaults}))
+    changed = {name: value for name, value in defaults.items() if getattr(row, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(row, name, value)
+        row.save()
+    return row
+
+
 def _institution(data, parent=None):
     defaults = {key: value for key, value in data.items() if key != "name"}
-    institution, _created = Institution.objects.update_or_create(
-        name__iexact=data["name"],
-        defaults={**defaults, "parent": parent},
+    return _upsert(
+        Institution,
+        {"name__iexact": data["name"]},
+        {**defaults, "parent": parent},
         create_defaults={**data, "parent": parent},
     )
-    return institution
 
 
 @transaction.atomic
@@ -114,37 +129,38 @@ def load_article_cohort():
     Side effects: writes one Source, three Institutions, one Program, three People and their
     ProgramRoles. Running it again updates the same rows and creates nothing new. Returns the program.
     """
-    source, _created = Source.objects.update_or_create(
-        publisher=SOURCE["publisher"],
-        dateline=SOURCE["dateline"],
-        published_on=SOURCE["published_on"],
-        defaults=SOURCE,
+    source = _upsert(
+        Source,
+        {key: SOURCE[key] for key in ("publisher", "dateline", "published_on")},
+        SOURCE,
     )
     province = _institution(PROVINCE_GOVERNMENT)
     organiser = _institution(ORGANISER, parent=province)
     lan = _institution(LAN)
     institutions = {"province": province, "organiser": organiser, "lan": lan}
 
-    program, _created = Program.objects.update_or_create(
-        program_type=ProgramType.objects.get(code="pkn-2"),
-        organiser=organiser,
-        year=PROGRAM["year"],
-        angkatan=PROGRAM["angkatan"],
-        class_name=PROGRAM["class_name"],
-        defaults={**PROGRAM, "source": source},
+    program = _upsert(
+        Program,
+        {
+            "program_type": ProgramType.objects.get(code="pkn-2"),
+            "organiser": organiser,
+            "year": PROGRAM["year"],
+            "angkatan": PROGRAM["angkatan"],
+            "class_name": PROGRAM["class_name"],
+        },
+        {**PROGRAM, "source": source},
     )
     for person_data, institution_key, roles in OFFICIALS:
-        person, _created = Person.objects.update_or_create(
-            name=person_data["name"],
-            institution=institutions[institution_key],
-            defaults=person_data,
+        person = _upsert(
+            Person,
+            {"name": person_data["name"], "institution": institutions[institution_key]},
+            person_data,
         )
         for role, date, place, note in roles:
-            ProgramRole.objects.update_or_create(
-                program=program,
-                person=person,
-                role=role,
-                defaults={"date": date, "place": place, "note": note, "source": source},
+            _upsert(
+                ProgramRole,
+                {"program": program, "person": person, "role": role},
+                {"date": date, "place": place, "note": note, "source": source},
             )
     return program
 

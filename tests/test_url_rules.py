@@ -52,6 +52,7 @@ def staff_page(allowed=VIEWERS, hidden=frozenset()):
 # name -> (how to build its kwargs from the world, {role: expected outcome})
 RULES = {
     "healthz": (None, dict.fromkeys(ROLES, "ok")),
+    "favicon": (None, dict.fromkeys(ROLES, "301")),
     "login": (None, dict.fromkeys(ROLES, "ok")),
     "logout": (None, dict.fromkeys(ROLES, "405")),  # POST only
     "set_language": (None, dict.fromkeys(ROLES, "redirect")),
@@ -129,7 +130,7 @@ def test_every_url_has_a_rule():
 def outcome_of(response):
     if response.status_code == 302 and response["Location"].startswith(reverse("login")):
         return "login"
-    return {200: "ok", 302: "redirect", 403: "403", 404: "404", 405: "405"}.get(
+    return {200: "ok", 301: "301", 302: "redirect", 403: "403", 404: "404", 405: "405"}.get(
         response.status_code, str(response.status_code)
     )
 

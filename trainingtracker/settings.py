@@ -52,7 +52,10 @@ DEBUG = envbool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. In development use `make shell` or "
+            '`make manage ARGS="..."` (they turn DEBUG on), or run `DEBUG=true .venv/bin/python manage.py ...`.'
+        )
     # Only for a developer's machine: DEBUG is on, nothing here is served to the public.
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
@@ -160,6 +163,9 @@ AXES_LOCKOUT_PARAMETERS = "trainingtracker.lockout.lockout_parameters"
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = envbool(
+    "AXES_VERBOSE", False
+)  # its start banner and per-attempt lines; the log keeps lockouts
 # The client's address (django-ipware): behind the reverse proxy, the X-Real-IP header the proxy sets
 # (README, Production; a client's own X-Real-IP is overwritten there), never X-Forwarded-For, which a
 # client can forge; without a proxy, the connection's address.

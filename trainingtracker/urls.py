@@ -6,6 +6,8 @@ from trainingtracker import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin, a PDF, a download).
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Only what an intranet without outgoing e-mail can serve: no password reset by mail; an administrator

@@ -1,5 +1,6 @@
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 
@@ -13,3 +14,8 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def favicon(request):
+    """The icon's static address (hashed in production), for browsers that ask for /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

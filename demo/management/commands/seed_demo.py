@@ -28,7 +28,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No program with id {program}.")
         added = fill_with_demo_participants(target, seed=settings.DEMO_SEED if seed is None else seed)
         taken = target.enrolments.holding_seats().count()
-        self.stdout.write(
-            f"{target.title}: added {added} demo participants; {taken} of {target.capacity} seats taken."
-        )
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"{target.title}: added {added} demo participants; {taken} of {target.capacity} seats taken."
+            )
         fill_lifecycle_demo(target, seed=settings.DEMO_SEED if seed is None else seed)

@@ -8,7 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         program = load_article_cohort()
-        self.stdout.write(
-            f"Loaded {program.title}: {program.start_date:%d-%m-%Y} to {program.end_date:%d-%m-%Y}, "
-            f"{program.duration_days} days, capacity {program.capacity}."
-        )
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"Loaded {program.title}: {program.start_date:%d-%m-%Y} to {program.end_date:%d-%m-%Y}, "
+                f"{program.duration_days} days, capacity {program.capacity}."
+            )
