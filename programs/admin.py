@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,7 +20,6 @@ from programs.models import (
     Source,
     Subject,
 )
-from programs.models.curriculum import overlap_error
 from trainingtracker.admin_site import BigTableAdminMixin
 
 
@@ -216,46 +214,6 @@ class ProgramRoleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["program", "person", "source"]
 
 
-class SessionInlineFormSet(BaseInlineFormSet):
-    """Checks the sessions of the page against each other: each session's clean() sees only the saved
-    sessions, not the new or moved ones saved in the same request."""
-
-    def clean(self):
-        super().clean()
-        seen = []
-        for form in self.forms:
-            if not form.is_valid() or not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
-            session = form.instance
-            if form.has_changed():
-                clash = next((other for other in seen if session.overlaps(other)), None)
-                if clash is not None:
-                    form.add_error("start_time", overlap_error(clash))
-                    continue
-            seen.append(session)
-
-
-class SessionInline(admin.TabularInline):
-    model = Session
-    formset = SessionInlineFormSet
-    extra = 0
-    fields = [
-        "date",
-        "start_time",
-        "end_time",
-        "agenda",
-        "subject",
-        "title",
-        "jp",
-        "mode",
-        "facilitator",
-        "place",
-    ]
-    autocomplete_fields = ["agenda", "subject", "facilitator"]
-    ordering = ["date", "start_time", "pk"]
-    show_change_link = True
-
-
 @admin.register(Program)
 class ProgramAdmin(SimpleHistoryAdmin):
     list_display = [
@@ -296,7 +254,7 @@ class ProgramAdmin(SimpleHistoryAdmin):
         (_("Source"), {"fields": ["source", "created_at", "updated_at"]}),
     ]
 
-    inlines = [ProgramRoleInline, SessionInline]
+    inlines = [ProgramRoleInline]
 
     @admin.display(description=_("angkatan"), ordering="angkatan")
     def cohort(self, obj):

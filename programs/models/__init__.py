@@ -31,18 +31,21 @@ from programs.models.curriculum import (
 )
 from programs.models.rules import (
     CERTIFICATE_NUMBER_FIELDS,
+    POSITION_RANKS,
     EvaluationComponent,
     PositionLevel,
     ProgramTypeRules,
     Qualification,
     SeminarAspect,
     SeminarKind,
+    position_rank,
     rules_of,
     validate_certificate_number_format,
 )
 
 __all__ = [
     "CERTIFICATE_NUMBER_FIELDS",
+    "POSITION_RANKS",
     "PROVINCES",
     "PROVINCE_TIME_ZONES",
     "Agenda",
@@ -72,6 +75,7 @@ __all__ = [
     "TimeZone",
     "curriculum_rules_of",
     "normalize_spaces",
+    "position_rank",
     "rules_of",
     "time_zone_of_province",
     "validate_certificate_number_format",

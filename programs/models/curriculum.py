@@ -229,7 +229,11 @@ class Session(models.Model):
         if self.program_id:
             clash = self.first_overlapping(Session.objects.filter(program_id=self.program_id))
             if clash is not None:
-                errors["start_time"] = overlap_error(clash)
+                errors["start_time"] = ValidationError(
+                    _("The time overlaps another session of this program: %(session)s, %(start)s–%(end)s."),
+                    code="session_overlap",
+                    params=clash_params(clash),
+                )
         if self.facilitator_id:
             clash = self.first_overlapping(Session.objects.filter(facilitator_id=self.facilitator_id))
             if clash is not None:
@@ -284,15 +288,6 @@ class Session(models.Model):
         if parts:
             return " — ".join(parts)
         return self.agenda.name if self.agenda_id else ""
-
-
-def overlap_error(clash):
-    """The error on the start time of a session that overlaps `clash`, a session of the same program."""
-    return ValidationError(
-        _("The time overlaps another session of this program: %(session)s, %(start)s–%(end)s."),
-        code="session_overlap",
-        params=clash_params(clash),
-    )
 
 
 def clash_params(session):

@@ -189,42 +189,6 @@ def program_change(admin_client, program, **changes):
     return admin_client.post(url, data)
 
 
-def sessions_formset(response):
-    return next(
-        inline.formset
-        for inline in response.context["inline_admin_formsets"]
-        if inline.formset.model is Session
-    )
-
-
-def test_admin_program_with_two_new_overlapping_sessions_saves_neither(admin_client):
-    program = ProgramFactory()
-    url = reverse("admin:programs_program_change", args=[program.pk])
-    data = admin_form_data(admin_client.get(url))
-    prefix = sessions_formset(admin_client.get(url)).prefix
-    data[f"{prefix}-TOTAL_FORMS"] = "2"
-    for index, (title, start, end) in enumerate([("Sesi A", "08:00", "09:30"), ("Sesi B", "09:00", "10:00")]):
-        data.update(
-            {
-                f"{prefix}-{index}-date": DAY.isoformat(),
-                f"{prefix}-{index}-start_time": start,
-                f"{prefix}-{index}-end_time": end,
-                f"{prefix}-{index}-title": title,
-                f"{prefix}-{index}-jp": "1",
-                f"{prefix}-{index}-mode": LearningMode.CLASSICAL,
-            }
-        )
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 200
-    assert [form.errors for form in sessions_formset(response).forms] == [
-        {},
-        {"start_time": ["The time overlaps another session of this program: Sesi A, 08:00–09:30."]},
-    ]
-    assert Session.objects.count() == 0
-
-
 def test_admin_program_with_a_year_other_than_its_start_year_shows_the_error_on_the_year(admin_client):
     program = ProgramFactory(year=2025, start_date=datetime.date(2025, 6, 23))
 
