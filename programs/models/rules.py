@@ -117,7 +117,9 @@ class ProgramTypeRules(models.Model):
         max_length=20,
         choices=PositionLevel.choices,
         blank=True,
-        help_text=_("Alumni appointed to this level or a higher one count as appointed to the target position."),
+        help_text=_(
+            "Alumni appointed to this level or a higher one count as appointed to the target position."
+        ),
     )
     certificate_number_format = models.CharField(
         _("certificate number format"),
