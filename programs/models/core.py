@@ -342,6 +342,11 @@ class Program(models.Model):
         """The program's time zone as a tzinfo, for timezone.localtime() and {% timezone %}."""
         return zoneinfo.ZoneInfo(self.time_zone or TimeZone.WIB)
 
+    @property
+    def zone_abbreviation(self):
+        """WIB, WITA or WIT."""
+        return TimeZone(self.time_zone or TimeZone.WIB).name
+
     def local_time(self, value):
         """An aware datetime as "2025-05-02 06:30 WIB" in the program's zone; '' for None."""
         if value is None:
