@@ -138,10 +138,12 @@ def test_roster_export_says_when_it_was_made_in_the_programs_zone(province, zone
     )
 
 
-def test_schedule_page_names_the_programs_time_zone(english):
+def test_schedule_page_and_dashboard_name_the_programs_time_zone(english):
     program = program_in("Bali")
     english.force_login(persona("administrator"))
 
-    page = english.get(reverse("programs:schedule", args=[program.pk])).content.decode()
+    schedule = english.get(reverse("programs:schedule", args=[program.pk])).content.decode()
+    dashboard = english.get(reverse("reports:program", args=[program.pk])).content.decode()
 
-    assert page.split('data-testid="schedule-time-zone">')[1].split("</dd>")[0] == "WITA (Asia/Makassar)"
+    assert schedule.split('data-testid="schedule-time-zone">')[1].split("</dd>")[0] == "WITA (Asia/Makassar)"
+    assert dashboard.split('data-testid="program-time-zone">')[1].split("</dd>")[0] == "WITA (Asia/Makassar)"
