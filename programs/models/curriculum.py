@@ -271,16 +271,6 @@ class Session(models.Model):
             .first()
         )
 
-    def overlaps(self, other):
-        """Whether two sessions (saved or not) overlap in time on the same day."""
-        return (
-            self.has_times
-            and other.has_times
-            and self.date == other.date
-            and self.start_time < other.end_time
-            and other.start_time < self.end_time
-        )
-
     @property
     def label(self):
         """The subject and title, or the agenda when the session has neither."""
