@@ -66,7 +66,7 @@ class ProgramFactory(DjangoModelFactory):
         model = Program
 
     program_type = factory.SubFactory(ProgramTypeFactory)
-    year = 2025
+    year = factory.LazyAttribute(lambda o: o.start_date.year)  # Program.clean: the start date's year
     angkatan = factory.Sequence(lambda n: n + 1)
     title = factory.LazyAttribute(lambda o: f"{o.program_type.abbreviation} Angkatan {o.angkatan} {o.year}")
     organiser = factory.SubFactory(InstitutionFactory)

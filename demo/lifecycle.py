@@ -147,10 +147,12 @@ def _sessions(program, rng):
     ]
     sessions, first_day, last_day = [], program.start_date, program.computed_end_date
     for index, day in enumerate(_days(program, "campus")):
-        if day == first_day:
+        slots = (MORNING, AFTERNOON)
+        if day == first_day:  # the opening takes the first morning: sessions of a program never overlap
             sessions.append(make(day, SHORT, mode=LearningMode.CLASSICAL, title="Pembukaan pelatihan"))
+            slots = (AFTERNOON,)
         agenda = 1 if index % 2 == 0 else 2
-        for slot in (MORNING, AFTERNOON):
+        for slot in slots:
             sessions.append(
                 make(
                     day,

@@ -244,6 +244,6 @@ def register_rows(certificates, *, personal_data):
             "" if certificate.final_score is None else f"{certificate.final_score:.2f}",
             certificate.signer_name,
             certificate.replaces.number if certificate.replaces_id else "",
-            certificate.revoked_at.isoformat(timespec="minutes") if certificate.revoked_at else "",
+            certificate.enrolment.program.local_time(certificate.revoked_at),
             certificate.revocation_reason,
         ]

@@ -4,6 +4,10 @@ Each function costs a fixed number of queries whatever the number of rows, so th
 them stay flat (tests pin the counts).
 """
 
+import datetime
+from decimal import Decimal
+from typing import NamedTuple
+
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
@@ -17,18 +21,38 @@ from lifecycle.models import (
 )
 from participants.access import can_see_personal_data, scope_by_enrolment, scope_enrolments
 from participants.models import Enrolment, EnrolmentStatus, Milestone
-from programs.models import EvaluationComponent, rules_of
+from programs.models import EvaluationComponent, position_rank, rules_of
 
 APPOINTMENT_WINDOWS = (6, 12, 24)
 
 
-def appointment_counts(enrolments=None, *, today=None):
-    """How many alumni among `enrolments` (a program's, or by default every program's) were appointed to
-    their program type's target position level within 6, 12 and 24 months after the program's end date.
+class AppointmentWindow(NamedTuple):
+    """How many alumni reached the target position level within `months` after their program's end.
 
-    Alumni are the enrolments that passed; each counts once, by its first such appointment on or after
-    the end date (an appointment dated after today is not counted yet). The numbers are cumulative:
-    12 months includes 6. Returns {"alumni": n, "within": [(months, n), ...]} with one query.
+    Only alumni whose window has closed by today are measured (a 24-month figure before 24 months have
+    passed would only grow). available_from: the day the last alumnus's window closes, while some are still
+    open; None once every alumnus is measured."""
+
+    months: int
+    appointed: int
+    measured: int
+    available_from: datetime.date | None
+
+    @property
+    def share(self):
+        """Percent of the measured alumni appointed, one decimal; None while none is measured."""
+        if not self.measured:
+            return None
+        return (Decimal(100 * self.appointed) / self.measured).quantize(Decimal("0.1"))
+
+
+def appointment_counts(enrolments=None, *, today=None):
+    """How many alumni among `enrolments` (a program's, or by default every program's) were appointed at or
+    above their program type's target position level within 6, 12 and 24 months after the program's end.
+
+    Alumni are the enrolments that passed; each counts once, by its first such appointment on or after the
+    end date. The numbers are cumulative: 12 months includes 6. Returns {"alumni": n, "within":
+    [AppointmentWindow, ...]} with one query.
     """
     today = today or timezone.localdate()
     enrolments = Enrolment.objects.all() if enrolments is None else enrolments
@@ -42,31 +66,44 @@ def appointment_counts(enrolments=None, *, today=None):
 
 
 def first_appointment_on():
-    """For an enrolment queryset: the date of the participant's first appointment to the program type's
-    target position level on or after the program's end date (appointment_counts)."""
+    """For an enrolment queryset: the date of the participant's first appointment at or above the program
+    type's target position level (programs.models.POSITION_RANKS) on or after the program's end date."""
+    target = position_rank(OuterRef("program__program_type__rules__target_position_level"))
     return Subquery(
         Appointment.objects.filter(
-            participant=OuterRef("participant"),
-            position_level=OuterRef("program__program_type__rules__target_position_level"),
-            appointed_on__gte=OuterRef("program__end_date"),
+            participant=OuterRef("participant"), appointed_on__gte=OuterRef("program__end_date")
         )
-        .exclude(position_level="")
+        .alias(rank=position_rank("position_level"))
+        .filter(rank__gte=target)
         .order_by("appointed_on")
         .values("appointed_on")[:1]
     )
 
 
 def count_appointments(rows, *, today):
-    """appointment_counts() from the alumni's (program end date, first appointment date or None) pairs."""
-    alumni, within = 0, dict.fromkeys(APPOINTMENT_WINDOWS, 0)
+    """appointment_counts() from the alumni's (program end date, first appointment date or None) pairs.
+
+    A window is measured once today has reached its last day, end date + months (add_months)."""
+    alumni = 0
+    appointed, measured = dict.fromkeys(APPOINTMENT_WINDOWS, 0), dict.fromkeys(APPOINTMENT_WINDOWS, 0)
+    pending = {}
     for end_date, appointed_on in rows:
         alumni += 1
-        if appointed_on is None or appointed_on > today:
-            continue
         for months in APPOINTMENT_WINDOWS:
-            if appointed_on <= add_months(end_date, months):
-                within[months] += 1
-    return {"alumni": alumni, "within": list(within.items())}
+            closes = add_months(end_date, months)
+            if today < closes:
+                pending[months] = max(pending.get(months, closes), closes)
+                continue
+            measured[months] += 1
+            if appointed_on is not None and appointed_on <= closes:
+                appointed[months] += 1
+    return {
+        "alumni": alumni,
+        "within": [
+            AppointmentWindow(months, appointed[months], measured[months], pending.get(months))
+            for months in APPOINTMENT_WINDOWS
+        ],
+    }
 
 
 def participant_panel(participant, user, *, today=None, with_projects=False):

@@ -234,7 +234,21 @@ class ProgramAdmin(SimpleHistoryAdmin):
     readonly_fields = ["end_date", "created_at", "updated_at"]
     show_full_result_count = False
     fieldsets = [
-        (None, {"fields": ["program_type", "title", "year", "angkatan", "class_name", "organiser", "venue"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "program_type",
+                    "title",
+                    "year",
+                    "angkatan",
+                    "class_name",
+                    "organiser",
+                    "venue",
+                    "time_zone",
+                ]
+            },
+        ),
         (_("Schedule"), {"fields": ["start_date", "duration_days", "end_date", "capacity", "cancelled"]}),
         (_("Learning"), {"fields": ["classical", "non_classical", "purpose"]}),
         (_("Source"), {"fields": ["source", "created_at", "updated_at"]}),

@@ -29,7 +29,7 @@ def schedule(request, pk):
     program = get_object_or_404(
         Program.objects.select_related("program_type__curriculum_rules", "organiser"), pk=pk
     )
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=program.zone)  # the program's day, in Papua as in Banten
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else VIEWS[0]
     sessions = Session.objects.filter(program=program).select_related("agenda", "subject", "facilitator")
     context = {

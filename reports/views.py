@@ -239,7 +239,7 @@ def participant_table(request, program, show_personal):
 @staff_view("programs.view_program")
 def program_detail(request, pk):
     program = get_object_or_404(Program.objects.select_related("program_type", "organiser", "source"), pk=pk)
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=program.zone)  # the program's day, in Papua as in Banten
     user = request.user
     flags = {
         "show_personal": can_see_personal_data(user),

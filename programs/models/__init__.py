@@ -2,6 +2,7 @@
 curriculum and sessions. This app imports no other app of the project."""
 
 from programs.models.core import (
+    PROVINCE_TIME_ZONES,
     PROVINCES,
     DataVersion,
     Institution,
@@ -15,7 +16,9 @@ from programs.models.core import (
     ProgramType,
     RoleKind,
     Source,
+    TimeZone,
     normalize_spaces,
+    time_zone_of_province,
 )
 from programs.models.curriculum import (
     Agenda,
@@ -28,19 +31,23 @@ from programs.models.curriculum import (
 )
 from programs.models.rules import (
     CERTIFICATE_NUMBER_FIELDS,
+    POSITION_RANKS,
     EvaluationComponent,
     PositionLevel,
     ProgramTypeRules,
     Qualification,
     SeminarAspect,
     SeminarKind,
+    position_rank,
     rules_of,
     validate_certificate_number_format,
 )
 
 __all__ = [
     "CERTIFICATE_NUMBER_FIELDS",
+    "POSITION_RANKS",
     "PROVINCES",
+    "PROVINCE_TIME_ZONES",
     "Agenda",
     "CurriculumRules",
     "DataVersion",
@@ -65,8 +72,11 @@ __all__ = [
     "SessionQuerySet",
     "Source",
     "Subject",
+    "TimeZone",
     "curriculum_rules_of",
     "normalize_spaces",
+    "position_rank",
     "rules_of",
+    "time_zone_of_province",
     "validate_certificate_number_format",
 ]

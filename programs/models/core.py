@@ -1,7 +1,9 @@
 """Institutions, program types, programs (cohorts), the people with a role in them, and the data version."""
 
 import datetime
+import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -67,46 +69,62 @@ class InstitutionKind(models.TextChoices):
         return [cls.PROVINCE, cls.REGENCY, cls.CITY]
 
 
-PROVINCES = [
-    "Aceh",
-    "Sumatera Utara",
-    "Sumatera Barat",
-    "Riau",
-    "Kepulauan Riau",
-    "Jambi",
-    "Bengkulu",
-    "Sumatera Selatan",
-    "Kepulauan Bangka Belitung",
-    "Lampung",
-    "Banten",
-    "DKI Jakarta",
-    "Jawa Barat",
-    "Jawa Tengah",
-    "DI Yogyakarta",
-    "Jawa Timur",
-    "Bali",
-    "Nusa Tenggara Barat",
-    "Nusa Tenggara Timur",
-    "Kalimantan Barat",
-    "Kalimantan Tengah",
-    "Kalimantan Selatan",
-    "Kalimantan Timur",
-    "Kalimantan Utara",
-    "Sulawesi Utara",
-    "Gorontalo",
-    "Sulawesi Tengah",
-    "Sulawesi Barat",
-    "Sulawesi Selatan",
-    "Sulawesi Tenggara",
-    "Maluku",
-    "Maluku Utara",
-    "Papua",
-    "Papua Barat",
-    "Papua Barat Daya",
-    "Papua Tengah",
-    "Papua Pegunungan",
-    "Papua Selatan",
-]
+class TimeZone(models.TextChoices):
+    """Indonesia's three time zones (Keppres 41/1987): WIB UTC+7, WITA UTC+8, WIT UTC+9."""
+
+    WIB = "Asia/Jakarta", _("WIB (Asia/Jakarta)")
+    WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
+    WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")
+
+
+# The 38 provinces and the zone of each: Kalimantan Barat and Tengah keep WIB, the rest of Kalimantan,
+# Bali, Nusa Tenggara and Sulawesi are WITA, Maluku and the six Papua provinces WIT.
+PROVINCE_TIME_ZONES = {
+    "Aceh": TimeZone.WIB,
+    "Sumatera Utara": TimeZone.WIB,
+    "Sumatera Barat": TimeZone.WIB,
+    "Riau": TimeZone.WIB,
+    "Kepulauan Riau": TimeZone.WIB,
+    "Jambi": TimeZone.WIB,
+    "Bengkulu": TimeZone.WIB,
+    "Sumatera Selatan": TimeZone.WIB,
+    "Kepulauan Bangka Belitung": TimeZone.WIB,
+    "Lampung": TimeZone.WIB,
+    "Banten": TimeZone.WIB,
+    "DKI Jakarta": TimeZone.WIB,
+    "Jawa Barat": TimeZone.WIB,
+    "Jawa Tengah": TimeZone.WIB,
+    "DI Yogyakarta": TimeZone.WIB,
+    "Jawa Timur": TimeZone.WIB,
+    "Bali": TimeZone.WITA,
+    "Nusa Tenggara Barat": TimeZone.WITA,
+    "Nusa Tenggara Timur": TimeZone.WITA,
+    "Kalimantan Barat": TimeZone.WIB,
+    "Kalimantan Tengah": TimeZone.WIB,
+    "Kalimantan Selatan": TimeZone.WITA,
+    "Kalimantan Timur": TimeZone.WITA,
+    "Kalimantan Utara": TimeZone.WITA,
+    "Sulawesi Utara": TimeZone.WITA,
+    "Gorontalo": TimeZone.WITA,
+    "Sulawesi Tengah": TimeZone.WITA,
+    "Sulawesi Barat": TimeZone.WITA,
+    "Sulawesi Selatan": TimeZone.WITA,
+    "Sulawesi Tenggara": TimeZone.WITA,
+    "Maluku": TimeZone.WIT,
+    "Maluku Utara": TimeZone.WIT,
+    "Papua": TimeZone.WIT,
+    "Papua Barat": TimeZone.WIT,
+    "Papua Barat Daya": TimeZone.WIT,
+    "Papua Tengah": TimeZone.WIT,
+    "Papua Pegunungan": TimeZone.WIT,
+    "Papua Selatan": TimeZone.WIT,
+}
+PROVINCES = list(PROVINCE_TIME_ZONES)
+
+
+def time_zone_of_province(province):
+    """The province's zone; WIB when the province is empty (central institutions sit in Jakarta)."""
+    return PROVINCE_TIME_ZONES.get(province, TimeZone.WIB)
 
 
 class InstitutionQuerySet(models.QuerySet):
@@ -233,6 +251,15 @@ class Program(models.Model):
         Institution, verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="organised_programs"
     )
     venue = models.CharField(_("venue"), max_length=255)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=20,
+        choices=TimeZone.choices,
+        blank=True,
+        help_text=_(
+            "Times of the program are shown in this zone. Empty: the zone of the organiser's province."
+        ),
+    )
     start_date = models.DateField(_("start date"))
     duration_days = models.PositiveSmallIntegerField(
         _("duration (days)"), validators=[MinValueValidator(1)], help_text=_("The start date is day 1.")
@@ -290,8 +317,42 @@ class Program(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if not self.time_zone and self.organiser_id:
+            self.time_zone = time_zone_of_province(self.organiser.province)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("reports:program", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.year and self.start_date and self.year != self.start_date.year:
+            raise ValidationError(
+                {
+                    "year": ValidationError(
+                        _("The year must be the year of the start date, %(year)s."),
+                        code="program_year_not_start_year",
+                        params={"year": self.start_date.year},
+                    )
+                }
+            )
+
+    @property
+    def zone(self):
+        """The program's time zone as a tzinfo, for timezone.localtime() and {% timezone %}."""
+        return zoneinfo.ZoneInfo(self.time_zone or TimeZone.WIB)
+
+    @property
+    def zone_abbreviation(self):
+        """WIB, WITA or WIT."""
+        return TimeZone(self.time_zone or TimeZone.WIB).name
+
+    def local_time(self, value):
+        """An aware datetime as "2025-05-02 06:30 WIB" in the program's zone; '' for None."""
+        if value is None:
+            return ""
+        return timezone.localtime(value, self.zone).strftime("%Y-%m-%d %H:%M %Z")
 
     @property
     def angkatan_roman(self):

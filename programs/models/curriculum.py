@@ -105,6 +105,13 @@ class SessionQuerySet(models.QuerySet):
     def held_by(self, today):
         return self.filter(date__lte=today)
 
+    def overlapping(self, session):
+        """Sessions other than `session` on its day whose times overlap its times (both have a start and
+        an end; one ending at 10:00 and the next starting at 10:00 do not overlap)."""
+        return self.filter(
+            date=session.date, start_time__lt=session.end_time, end_time__gt=session.start_time
+        ).exclude(pk=session.pk)
+
 
 class Session(models.Model):
     """One scheduled learning session of a program: a day, optionally a time, an agenda and subject, JP."""
@@ -196,8 +203,73 @@ class Session(models.Model):
                 code="session_outside_program",
                 params={"start": self.program.start_date, "end": self.program.computed_end_date},
             )
+        if not errors.get("date"):
+            errors.update(self.schedule_errors())
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def has_times(self):
+        return bool(self.date and self.start_time and self.end_time and self.end_time > self.start_time)
+
+    @property
+    def minutes(self):
+        """The session's length in minutes, or None without both times."""
+        if not self.has_times:
+            return None
+        start, end = (t.hour * 60 + t.minute for t in (self.start_time, self.end_time))
+        return end - start
+
+    def schedule_errors(self):
+        """The schedule rules by field: no overlap with another session of the program, the facilitator in
+        one session at a time (in any program), and no more classical JP than the session's minutes hold."""
+        errors = {}
+        if not self.has_times:
+            return errors
+        if self.program_id:
+            clash = self.first_overlapping(Session.objects.filter(program_id=self.program_id))
+            if clash is not None:
+                errors["start_time"] = ValidationError(
+                    _("The time overlaps another session of this program: %(session)s, %(start)s–%(end)s."),
+                    code="session_overlap",
+                    params=clash_params(clash),
+                )
+        if self.facilitator_id:
+            clash = self.first_overlapping(Session.objects.filter(facilitator_id=self.facilitator_id))
+            if clash is not None:
+                errors["facilitator"] = ValidationError(
+                    _(
+                        "This facilitator already has a session at that time: %(session)s, "
+                        "%(start)s–%(end)s, %(program)s."
+                    ),
+                    code="facilitator_overlap",
+                    params=clash_params(clash),
+                )
+        if self.mode == LearningMode.CLASSICAL and self.jp and self.program_id:
+            minutes_per_jp = curriculum_rules_of(self.program.program_type).minutes_per_jp
+            if self.jp * minutes_per_jp > self.minutes:
+                errors["jp"] = ValidationError(
+                    _(
+                        "%(jp)s JP of %(per_jp)s minutes take %(needed)s minutes, but the session lasts "
+                        "%(minutes)s minutes."
+                    ),
+                    code="session_jp_too_long",
+                    params={
+                        "jp": self.jp,
+                        "per_jp": minutes_per_jp,
+                        "needed": self.jp * minutes_per_jp,
+                        "minutes": self.minutes,
+                    },
+                )
+        return errors
+
+    def first_overlapping(self, sessions):
+        return (
+            sessions.overlapping(self)
+            .select_related("program", "agenda", "subject")
+            .order_by("start_time", "pk")
+            .first()
+        )
 
     @property
     def label(self):
@@ -206,3 +278,12 @@ class Session(models.Model):
         if parts:
             return " — ".join(parts)
         return self.agenda.name if self.agenda_id else ""
+
+
+def clash_params(session):
+    return {
+        "session": session.label,
+        "start": f"{session.start_time:%H:%M}",
+        "end": f"{session.end_time:%H:%M}",
+        "program": session.program.title,
+    }

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from programs.models.core import ProgramType
@@ -30,6 +31,42 @@ class PositionLevel(models.TextChoices):
     JF_TERAMPIL = "jf_terampil", _("JF Terampil")
     JF_PEMULA = "jf_pemula", _("JF Pemula")
     NON_ASN = "non_asn", _("Not a civil servant (police, state enterprise, ...)")
+
+
+# The order of the position levels, written once: a higher number is a higher position. The structural ladder
+# is JPT Utama > JPT Madya > JPT Pratama > Administrator > Pengawas > Pelaksana. A functional (JF) level takes
+# the rung it is treated as equal to: DOMAIN.md section 2 admits JF Ahli Utama with JPT Pratama and JF Ahli
+# Madya with Administrator to PKN II, and the transfer of administrative posts to JF put Pengawas at Ahli Muda
+# and Pelaksana at Ahli Pertama; the skilled JF levels (penyelia to pemula) are Pelaksana. A post outside the
+# civil service has no rung and never counts as reaching a target.
+POSITION_RANKS = {
+    PositionLevel.JPT_UTAMA: 6,
+    PositionLevel.JPT_MADYA: 5,
+    PositionLevel.JPT_PRATAMA: 4,
+    PositionLevel.JF_AHLI_UTAMA: 4,
+    PositionLevel.ADMINISTRATOR: 3,
+    PositionLevel.JF_AHLI_MADYA: 3,
+    PositionLevel.PENGAWAS: 2,
+    PositionLevel.JF_AHLI_MUDA: 2,
+    PositionLevel.PELAKSANA: 1,
+    PositionLevel.JF_AHLI_PERTAMA: 1,
+    PositionLevel.JF_PENYELIA: 1,
+    PositionLevel.JF_MAHIR: 1,
+    PositionLevel.JF_TERAMPIL: 1,
+    PositionLevel.JF_PEMULA: 1,
+}
+
+
+def position_rank(expression):
+    """The database's POSITION_RANKS of a level column or expression (a name or an expression, OuterRef
+    included): NULL for a level without a rung, so a comparison with it is never true."""
+    if isinstance(expression, str):
+        expression = F(expression)
+    return Case(
+        *[When(Exact(expression, level), then=Value(rank)) for level, rank in POSITION_RANKS.items()],
+        default=None,
+        output_field=models.IntegerField(),
+    )
 
 
 CERTIFICATE_NUMBER_FIELDS = {
@@ -80,7 +117,9 @@ class ProgramTypeRules(models.Model):
         max_length=20,
         choices=PositionLevel.choices,
         blank=True,
-        help_text=_("Alumni appointed to this level count as appointed to the target position."),
+        help_text=_(
+            "Alumni appointed to this level or a higher one count as appointed to the target position."
+        ),
     )
     certificate_number_format = models.CharField(
         _("certificate number format"),

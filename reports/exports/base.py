@@ -159,6 +159,7 @@ class Exporter:
     columns = []
     landscape = True
     copy_ready = True
+    zone = None  # the time zone of the file's times; None: the site's (a file of one program sets its own)
 
     def __init__(self, *, user, filter_data=None, enrolments=None, origin=ExportOrigin.WEB, note=""):
         """`user` None means the command line: every institution, unmasked. `enrolments` (an EnrolmentResult
@@ -301,8 +302,12 @@ class Exporter:
             return _("command line (manage.py)")
         return self.user.get_full_name() or self.user.get_username()
 
+    def local_made_at(self):
+        """When the file was made, in the zone of its program (zone), else the site's zone (WIB)."""
+        return timezone.localtime(self.made_at, self.zone)
+
     def made_at_display(self):
-        return timezone.localtime(self.made_at).strftime("%Y-%m-%d %H:%M %Z")
+        return self.local_made_at().strftime("%Y-%m-%d %H:%M %Z")
 
     def filter_lines(self):
         lines = [f"{label}: {value}" for label, value in self.filters.describe()]
@@ -323,7 +328,7 @@ class Exporter:
         return dict(self.filters.data)
 
     def filename(self, fmt):
-        return f"{self.dataset}-{timezone.localtime(self.made_at):%Y%m%d-%H%M}.{fmt}"
+        return f"{self.dataset}-{self.local_made_at():%Y%m%d-%H%M}.{fmt}"
 
     def start_log(self, fmt, row_count=None):
         self.log = ExportLog.objects.create(

@@ -5,7 +5,6 @@ Exporter.with_lifecycle()."""
 
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,6 +57,7 @@ class RosterExporter(Exporter):
     def __init__(self, *, program, **kwargs):
         super().__init__(**kwargs)
         self.program = program
+        self.zone = program.zone
         self.base = self.base.filter(program=program)
 
     def heading(self):
@@ -83,7 +83,7 @@ class RosterExporter(Exporter):
 
     def filename(self, fmt):
         slug = slugify(self.program.title)[:60] or self.program.pk
-        return f"roster-{slug}-{timezone.localtime(self.made_at):%Y%m%d-%H%M}.{fmt}"
+        return f"roster-{slug}-{self.local_made_at():%Y%m%d-%H%M}.{fmt}"
 
     def query(self):
         order = [F("participant__name").asc(), F("pk").asc()]

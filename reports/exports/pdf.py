@@ -6,7 +6,7 @@ import datetime
 import io
 from xml.sax.saxutils import escape
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -47,8 +47,8 @@ def render_pdf(exporter, header, rows):
     heading = exporter.heading()
     made = _("Made by %(who)s on %(date)s at %(time)s") % {
         "who": exporter.made_by(),
-        "date": indonesian_date(timezone.localdate(exporter.made_at)),
-        "time": timezone.localtime(exporter.made_at).strftime("%H:%M %Z"),
+        "date": indonesian_date(exporter.local_made_at().date()),
+        "time": exporter.local_made_at().strftime("%H:%M %Z"),
     }
     page_label = _("Page %(page)d of %(pages)d")
 

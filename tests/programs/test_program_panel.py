@@ -104,8 +104,12 @@ def test_program_panel_summarises_the_lifecycle():
     assert panel["certificates"] == {"valid": 2, "revoked": 0}
     assert panel["appointments"] == {
         "alumni": 2,
-        "within": [(6, 0), (12, 0), (24, 0)],
-    }  # appointed after today
+        "within": [
+            (6, 0, 0, datetime.date(2026, 4, 7)),
+            (12, 0, 0, datetime.date(2026, 10, 7)),
+            (24, 0, 0, datetime.date(2027, 10, 7)),
+        ],
+    }  # no window has closed yet
     assert panel["target_level"] == "JPT Pratama (echelon II)"
 
 
@@ -123,7 +127,10 @@ def test_program_panel_shows_a_liaison_only_their_institution():
     assert panel["outcomes"] == [("passed", "Passed", 1)]
     assert panel["overdue_count"] == 1
     assert panel["certificates"] == {"valid": 1, "revoked": 0}
-    assert panel["appointments"] == {"alumni": 1, "within": [(6, 1), (12, 1), (24, 1)]}
+    assert panel["appointments"] == {
+        "alumni": 1,
+        "within": [(6, 1, 1, None), (12, 1, 1, None), (24, 0, 0, datetime.date(2027, 10, 7))],
+    }
 
 
 def test_dashboard_partial_renders_the_panel(settings):
@@ -201,4 +208,7 @@ def test_program_panel_without_rules_for_the_program_type_still_lists_everyone()
 
     assert panel["outcomes"] == [("passed", "Passed", 1)]
     assert panel["best_participants"] == [enrolment]
-    assert panel["appointments"] == {"alumni": 1, "within": [(6, 0), (12, 0), (24, 0)]}
+    assert panel["appointments"] == {
+        "alumni": 1,
+        "within": [(6, 0, 1, None), (12, 0, 1, None), (24, 0, 0, datetime.date(2027, 10, 7))],
+    }

@@ -39,6 +39,7 @@ from programs.models import (
     Program,
     ProgramType,
     Session,
+    time_zone_of_province,
 )
 
 FIRST_NAMES = [
@@ -185,6 +186,7 @@ class Command(BaseCommand):
                     title=f"{kind.abbreviation} Angkatan {angkatan[key]} {year} {organiser.name}",
                     organiser=organiser,
                     venue=organiser.province or "Jakarta",
+                    time_zone=time_zone_of_province(organiser.province),  # bulk_create skips save()
                     start_date=start,
                     duration_days={"pkn-1": 120, "pkn-2": 107, "pka": 105, "pkp": 90}[code],
                     capacity=min(int(mean * rng.uniform(1.1, 1.5)) + 1, 32000),
@@ -203,16 +205,25 @@ class Command(BaseCommand):
         for agenda in Agenda.objects.prefetch_related("subjects").order_by("program_type", "number"):
             curriculum.setdefault(agenda.program_type_id, []).append((agenda, list(agenda.subjects.all())))
         rows = []
+        # Every session runs 08:00-11:30, so a facilitator takes at most one a day (Session.clean refuses
+        # a facilitator in two sessions at once).
+        busy = set()
         for program in programs:
             agendas = curriculum.get(program.program_type_id, [])
             days = sorted(rng.sample(range(program.duration_days), min(per_program, program.duration_days)))
             for number, day in enumerate(days, start=1):
                 agenda, subjects = rng.choice(agendas) if agendas else (None, [])
                 subject = rng.choice(subjects) if subjects else None
+                date = program.start_date + datetime.timedelta(days=day)
+                facilitator = rng.choice(facilitators)
+                if (facilitator.pk, date) in busy:
+                    facilitator = next((p for p in facilitators if (p.pk, date) not in busy), None)
+                if facilitator is not None:
+                    busy.add((facilitator.pk, date))
                 rows.append(
                     Session(
                         program=program,
-                        date=program.start_date + datetime.timedelta(days=day),
+                        date=date,
                         start_time=datetime.time(8, 0),
                         end_time=datetime.time(11, 30),
                         agenda=agenda,
@@ -222,7 +233,7 @@ class Command(BaseCommand):
                         mode=rng.choice(
                             [LearningMode.CLASSICAL, LearningMode.CLASSICAL, LearningMode.NON_CLASSICAL]
                         ),
-                        facilitator=rng.choice(facilitators),
+                        facilitator=facilitator,
                         place=program.venue,
                         is_demo=True,
                     )
