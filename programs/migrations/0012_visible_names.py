@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0009_rules_from_participants'),
+        ('programs', '0011_target_position_level_or_higher'),
     ]
 
     operations = [
