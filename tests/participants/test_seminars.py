@@ -2,10 +2,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from lifecycle.models import Seminar, SeminarScore
-from lifecycle.services import save_seminar
+from lifecycle.services import removed_scores, save_seminar, seminar_stage
 from programs.models import SeminarAspect, SeminarKind
 from tests.factories import (
     ChangeProjectFactory,
@@ -16,6 +17,7 @@ from tests.factories import (
     ProgramRoleFactory,
     SeminarFactory,
 )
+from tests.form_support import form_data, form_with, input_values
 from tests.lifecycle_support import persona
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +255,302 @@ def test_seminar_entry_queries_do_not_grow_with_examiners(client, django_assert_
         response = client.get(entry_url(project))
 
     assert len(response.context["form"].grid) == 4
+
+
+# Scores round-trip through the page, and are never dropped silently ------------------------------------
+
+SAVED = [Decimal("94.00"), Decimal("87.50"), Decimal("80.25"), Decimal("75.00"), Decimal("100.00")]
+
+
+def saved_design_seminar(project, examiner, values=SAVED, **fields):
+    design = aspects(project.enrolment.program)
+    seminar = Seminar(
+        change_project=project,
+        kind="design",
+        date=datetime.date(2025, 8, 5),
+        decision=fields.pop("decision", "accepted"),
+        **fields,
+    )
+    save_seminar(
+        seminar=seminar,
+        panel=[examiner],
+        scores={(examiner.pk, a.pk): value for a, value in zip(design, values, strict=True)},
+    )
+    return seminar
+
+
+def saved_scores():
+    return list(
+        SeminarScore.objects.order_by("examiner__name", "aspect__order").values_list("score", flat=True)
+    )
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_seminar_entry_saved_again_with_a_note_keeps_every_score(admin_client, settings, language):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    design = aspects(project.enrolment.program)
+
+    form = form_with(admin_client.get(entry_url(project)).content.decode(), "notes")
+    response = admin_client.post(entry_url(project), form_data(form, notes="Tambah catatan."))
+
+    assert input_values(form, "score_") == {
+        f"score_{examiner.pk}_{a.pk}": value
+        for a, value in zip(design, ["94.00", "87.50", "80.25", "75.00", "100.00"], strict=True)
+    }
+    assert response.status_code == 302
+    assert saved_scores() == SAVED
+    assert Seminar.objects.get().notes == "Tambah catatan."
+
+
+def test_seminar_entry_refuses_to_drop_the_scores_of_an_examiner_unticked_from_the_panel(english):
+    english.force_login(persona("administrator"))
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    form = form_with(english.get(entry_url(project)).content.decode(), "notes")
+
+    response = english.post(entry_url(project), form_data(form, **{f"panel_{examiner.pk}": None}))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        f"panel_{examiner.pk}": [
+            "Saving would remove the saved scores of Prof. Penguji. Tick “Remove the saved scores of "
+            "Prof. Penguji” to confirm, or put the examiner and the scores back."
+        ]
+    }
+    assert f'name="remove_{examiner.pk}"' in response.content.decode()
+    assert saved_scores() == SAVED
+    assert list(Seminar.objects.get().examiners.all()) == [examiner]
+
+
+def test_seminar_entry_removes_the_scores_of_an_unticked_examiner_once_confirmed(admin_client):
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    form = form_with(admin_client.get(entry_url(project)).content.decode(), "notes")
+
+    response = admin_client.post(
+        entry_url(project), form_data(form, **{f"panel_{examiner.pk}": None, f"remove_{examiner.pk}": "on"})
+    )
+
+    assert response.status_code == 302
+    assert saved_scores() == []
+    assert list(Seminar.objects.get().examiners.all()) == []
+
+
+def test_seminar_entry_refuses_to_drop_scores_whose_boxes_were_emptied(english):
+    english.force_login(persona("administrator"))
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    form = form_with(english.get(entry_url(project)).content.decode(), "notes")
+    emptied = {name: "" for name in input_values(form, "score_")}
+
+    refused = english.post(entry_url(project), form_data(form, **emptied))
+    confirmed = english.post(
+        entry_url(project), form_data(form, **emptied, **{f"remove_{examiner.pk}": "on"})
+    )
+
+    assert list(refused.context["form"].errors) == [f"panel_{examiner.pk}"]
+    assert "Prof. Penguji" in refused.context["form"].errors[f"panel_{examiner.pk}"][0]
+    assert confirmed.status_code == 302
+    assert saved_scores() == []
+    assert list(Seminar.objects.get().examiners.all()) == [examiner]
+
+
+def test_seminar_entry_shows_and_keeps_the_scores_of_an_examiner_entered_in_the_admin(admin_client):
+    project, examiner = project_with_examiner()
+    seminar = saved_design_seminar(project, examiner)
+    outside = PersonFactory(name="Dr. Luar Panel")
+    SeminarScore.objects.create(
+        seminar=seminar,
+        examiner=outside,
+        aspect=aspects(project.enrolment.program)[0],
+        score=Decimal("66.60"),
+    )
+    form = form_with(admin_client.get(entry_url(project)).content.decode(), "notes")
+
+    refused = admin_client.post(entry_url(project), form_data(form, notes="x"))
+
+    assert f"panel_{outside.pk}" in refused.context["form"].errors
+    assert sorted(SeminarScore.objects.values_list("score", flat=True)) == sorted([*SAVED, Decimal("66.60")])
+
+
+def test_save_seminar_refuses_to_remove_scores_without_confirmation():
+    project, examiner = project_with_examiner()
+    seminar = saved_design_seminar(project, examiner)
+
+    with pytest.raises(ValidationError) as refused:
+        save_seminar(seminar=seminar, panel=[], scores={})
+
+    assert [(e.code, e.params["examiner"]) for e in refused.value.error_list] == [
+        ("seminar_scores_removed", "Prof. Penguji")
+    ]
+    assert saved_scores() == SAVED
+
+
+def test_save_seminar_keeps_the_scores_whose_boxes_were_not_shown():
+    project, examiner = project_with_examiner()
+    seminar = saved_design_seminar(project, examiner)
+    first = aspects(project.enrolment.program)[0]
+
+    save_seminar(seminar=seminar, panel=[examiner], scores={(examiner.pk, first.pk): Decimal("50")})
+
+    assert saved_scores() == [Decimal("50.00"), *SAVED[1:]]
+
+
+def test_removed_scores_names_the_examiners_off_the_panel_and_the_emptied_boxes():
+    saved = {(1, 10): Decimal(80), (1, 11): Decimal(80), (2, 10): Decimal(70), (3, 10): Decimal(60)}
+
+    removed = removed_scores(saved=saved, panel_ids={1, 3}, scores={(1, 10): None, (1, 11): Decimal(80)})
+
+    assert removed == {1: [10], 2: [10]}
+
+
+# The order of the seminars, and the stage they move the project to ------------------------------------
+
+
+def results_data(**fields):
+    return {"date": "2025-09-20", "decision": "accepted", "notes": "", **fields}
+
+
+def test_results_seminar_is_refused_before_the_design_seminar_is_accepted(english):
+    english.force_login(persona("administrator"))
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner, decision="revise")
+
+    response = english.post(entry_url(project, "results"), results_data())
+
+    assert response.context["form"].errors == {
+        "date": [
+            "A results seminar is held only after the design seminar was accepted; this change project has "
+            "no accepted design seminar yet."
+        ]
+    }
+    assert list(Seminar.objects.values_list("kind", flat=True)) == ["design"]
+
+
+def test_results_seminar_is_refused_on_or_before_the_accepted_design_seminars_date(english):
+    english.force_login(persona("administrator"))
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)  # accepted on 5 August 2025
+
+    response = english.post(entry_url(project, "results"), results_data(date="2025-08-05"))
+
+    assert response.context["form"].errors == {
+        "date": ["The results seminar must come after the accepted design seminar of Aug. 5, 2025."]
+    }
+
+
+def test_results_seminar_after_the_accepted_design_seminar_is_saved(admin_client):
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+
+    response = admin_client.post(entry_url(project, "results"), results_data(decision=""))
+
+    assert response.status_code == 302
+    assert list(Seminar.objects.order_by("date").values_list("kind", "decision")) == [
+        ("design", "accepted"),
+        ("results", ""),
+    ]
+
+
+def test_design_seminar_a_results_seminar_relies_on_cannot_lose_its_acceptance(english):
+    english.force_login(persona("administrator"))
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    SeminarFactory(change_project=project, kind="results", date=datetime.date(2025, 9, 20))
+    form = form_with(english.get(entry_url(project)).content.decode(), "notes")
+
+    revised = english.post(entry_url(project), form_data(form, decision="revise"))
+    later = english.post(entry_url(project), form_data(form, date="2025-09-21"))
+
+    assert revised.context["form"].errors == {
+        "decision": ["The results seminar of Sept. 20, 2025 relies on this design seminar being accepted."]
+    }
+    assert later.context["form"].errors == {
+        "date": ["The design seminar must come before the results seminar of Sept. 20, 2025."]
+    }
+
+
+def test_seminar_order_is_checked_in_the_admin_too():
+    project = ChangeProjectFactory()
+    seminar = Seminar(change_project=project, kind="results", date=datetime.date(2025, 9, 20))
+
+    with pytest.raises(ValidationError) as refused:
+        seminar.full_clean()
+
+    assert list(refused.value.message_dict) == ["date"]
+
+
+@pytest.mark.parametrize(
+    ("seminars", "stage"),
+    [
+        ([], "design"),
+        ([("design", "")], "design_seminar"),
+        ([("design", "revise")], "design_seminar"),
+        ([("design", "revise"), ("design", "accepted")], "implementation"),
+        ([("design", "accepted"), ("results", "revise")], "results_seminar"),
+        ([("design", "accepted"), ("results", "accepted")], "reported"),
+    ],
+)
+def test_seminar_stage_follows_the_seminars_decisions(seminars, stage):
+    assert seminar_stage(seminars) == stage
+
+
+def test_saving_seminars_moves_the_project_through_its_stages(admin_client):
+    project, examiner = project_with_examiner()
+    design = aspects(project.enrolment.program)
+    stages = []
+
+    for url, data in [
+        (entry_url(project), grid_data(examiner, design, [80] * 5, decision="revise")),
+        (entry_url(project), grid_data(examiner, design, [80] * 5, decision="accepted")),
+        (entry_url(project, "results"), results_data(decision="revise")),
+        (entry_url(project, "results"), results_data(decision="accepted")),
+    ]:
+        assert admin_client.post(url, data).status_code == 302
+        project.refresh_from_db()
+        stages.append(project.stage)
+
+    assert stages == ["design_seminar", "implementation", "results_seminar", "reported"]
+
+
+def test_saving_a_seminar_leaves_a_project_continuing_after_training_where_it_is():
+    project, examiner = project_with_examiner()
+    project.stage = "continuing"
+    project.save()
+    seminar = saved_design_seminar(project, examiner)
+
+    seminar.decision = "revise"
+    save_seminar(seminar=seminar, panel=[examiner], scores={})
+
+    project.refresh_from_db()
+    assert project.stage == "continuing"
+
+
+def test_saving_a_seminar_keeps_a_stage_set_ahead_by_hand():
+    project, examiner = project_with_examiner()
+    project.stage = "results_seminar"
+    project.save()
+
+    saved_design_seminar(project, examiner)
+
+    project.refresh_from_db()
+    assert project.stage == "results_seminar"
+
+
+def test_withdrawing_an_acceptance_moves_the_project_back_to_the_seminars_stage():
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    results = Seminar(
+        change_project=project, kind="results", date=datetime.date(2025, 9, 20), decision="accepted"
+    )
+    save_seminar(seminar=results, panel=[], scores={})
+    project.refresh_from_db()
+    before = project.stage
+
+    results.decision = "revise"
+    save_seminar(seminar=results, panel=[], scores={})
+
+    project.refresh_from_db()
+    assert (before, project.stage) == ("reported", "results_seminar")
