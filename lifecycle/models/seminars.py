@@ -54,50 +54,33 @@ class Seminar(models.Model):
         if not self.change_project_id or self.date is None:
             return
         others = Seminar.objects.filter(change_project=self.change_project_id).exclude(pk=self.pk)
-        accepted_designs = others.filter(kind=SeminarKind.DESIGN, decision=SeminarDecision.ACCEPTED)
-        if self.kind == SeminarKind.RESULTS:
-            if accepted_designs.filter(date__lt=self.date).exists():
-                return
-            first_accepted = accepted_designs.order_by("date").values_list("date", flat=True).first()
-            if first_accepted is None:
-                message = _(
-                    "A results seminar is held only after the design seminar was accepted; this change "
-                    "project has no accepted design seminar yet."
-                )
-            else:
-                message = _(
-                    "The results seminar must come after the accepted design seminar of %(date)s."
-                ) % {"date": date_format(first_accepted)}
-            raise ValidationError({"date": ValidationError(message, code="seminar_before_design")})
-        if self.kind == SeminarKind.DESIGN:
-            first_results = (
-                others.filter(kind=SeminarKind.RESULTS).order_by("date").values_list("date", flat=True).first()
+        accepted = others.filter(kind=SeminarKind.DESIGN, decision=SeminarDecision.ACCEPTED)
+        field, message = None, None
+        if self.kind == SeminarKind.RESULTS and not accepted.filter(date__lt=self.date).exists():
+            first_accepted = accepted.order_by("date").values_list("date", flat=True).first()
+            field = "date"
+            message = _(
+                "A results seminar is held only after the design seminar was accepted; this change project "
+                "has no accepted design seminar yet."
             )
-            if first_results is None or accepted_designs.filter(date__lt=first_results).exists():
+            if first_accepted is not None:
+                message = _("The results seminar must come after the accepted design seminar of %(date)s.")
+                message %= {"date": date_format(first_accepted)}
+        elif self.kind == SeminarKind.DESIGN:
+            results = others.filter(kind=SeminarKind.RESULTS).order_by("date").values_list("date", flat=True)
+            first_results = results.first()
+            if first_results is None or accepted.filter(date__lt=first_results).exists():
                 return
-            params = {"date": date_format(first_results)}
             if self.decision != SeminarDecision.ACCEPTED:
-                raise ValidationError(
-                    {
-                        "decision": ValidationError(
-                            _(
-                                "The results seminar of %(date)s relies on this design seminar being "
-                                "accepted."
-                            )
-                            % params,
-                            code="design_seminar_relied_on",
-                        )
-                    }
-                )
-            if self.date >= first_results:
-                raise ValidationError(
-                    {
-                        "date": ValidationError(
-                            _("The design seminar must come before the results seminar of %(date)s.") % params,
-                            code="design_seminar_relied_on",
-                        )
-                    }
-                )
+                field = "decision"
+                message = _("The results seminar of %(date)s relies on this design seminar being accepted.")
+            elif self.date >= first_results:
+                field = "date"
+                message = _("The design seminar must come before the results seminar of %(date)s.")
+            if field:
+                message %= {"date": date_format(first_results)}
+        if field:
+            raise ValidationError({field: ValidationError(message, code="seminar_order")})
 
     def examiner_scores(self):
         """{examiner id: weighted score} from the prefetched scores (select_related aspect)."""

@@ -67,7 +67,9 @@ def save_seminar(*, seminar, panel, scores, remove_scores_of=()):
         seminar.save()
         seminar.examiners.set(panel)
         SeminarScore.objects.filter(
-            pk__in=[saved[(examiner, aspect)].pk for examiner, aspects in removed.items() for aspect in aspects]
+            pk__in=[
+                saved[(examiner, aspect)].pk for examiner, aspects in removed.items() for aspect in aspects
+            ]
         ).delete()
         changed, created = [], []
         for (examiner_id, aspect_id), score in sorted(scores.items()):
@@ -124,9 +126,7 @@ def update_project_stage(*, project, acceptance_withdrawn=False):
         Seminar.objects.filter(change_project=project).values_list("kind", "decision").distinct()
     )
     current, wanted = STAGE_ORDER.index(project.stage), STAGE_ORDER.index(target)
-    moves_back = (
-        acceptance_withdrawn and wanted < current and project.stage != ChangeProjectStage.CONTINUING
-    )
+    moves_back = acceptance_withdrawn and wanted < current and project.stage != ChangeProjectStage.CONTINUING
     if wanted > current or moves_back:
         project.stage = target
         project.save(update_fields=["stage", "updated_at"])

@@ -343,7 +343,7 @@ def test_seminar_entry_refuses_to_drop_scores_whose_boxes_were_emptied(english):
     project, examiner = project_with_examiner()
     saved_design_seminar(project, examiner)
     form = form_with(english.get(entry_url(project)).content.decode(), "notes")
-    emptied = {name: "" for name in input_values(form, "score_")}
+    emptied = dict.fromkeys(input_values(form, "score_"), "")
 
     refused = english.post(entry_url(project), form_data(form, **emptied))
     confirmed = english.post(
