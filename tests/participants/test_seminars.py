@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from lifecycle.models import Seminar, SeminarScore
 from lifecycle.services import removed_scores, save_seminar, seminar_stage
+from participants.models import ChangeProject
 from programs.models import SeminarAspect, SeminarKind
+from tests.admin_support import admin_url
 from tests.factories import (
     ChangeProjectFactory,
     EnrolmentFactory,
@@ -18,7 +20,7 @@ from tests.factories import (
     SeminarFactory,
 )
 from tests.form_support import form_data, form_with, input_values
-from tests.lifecycle_support import persona
+from tests.lifecycle_support import STAFF, make_user, persona
 
 pytestmark = pytest.mark.django_db
 
@@ -554,3 +556,71 @@ def test_withdrawing_an_acceptance_moves_the_project_back_to_the_seminars_stage(
 
     project.refresh_from_db()
     assert (before, project.stage) == ("reported", "results_seminar")
+
+
+# Where the seminar pages are reached from --------------------------------------------------------------
+
+
+def seminar_links(project):
+    return [entry_url(project, "design"), entry_url(project, "results")]
+
+
+def links_in(html, project):
+    return [url for url in seminar_links(project) if f'href="{url}"' in html]
+
+
+def test_change_project_admin_links_to_its_seminar_pages(admin_client):
+    project = ChangeProjectFactory()
+
+    response = admin_client.get(admin_url(ChangeProject, "change", project.pk))
+
+    assert links_in(response.content.decode(), project) == seminar_links(project)
+
+
+def test_change_project_admin_has_no_seminar_links_without_the_seminar_permission(client):
+    project = ChangeProjectFactory()
+    user = make_user("editor", perms=["participants.view_changeproject", "participants.change_changeproject"])
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+
+    response = client.get(admin_url(ChangeProject, "change", project.pk))
+
+    assert response.status_code == 200
+    assert links_in(response.content.decode(), project) == []
+
+
+def staff_with_and_without_the_seminar_permission():
+    """Two staff viewers who differ only in lifecycle.change_seminar."""
+    return {
+        "with": make_user("seminar-staff", groups=[STAFF], perms=["lifecycle.change_seminar"]),
+        "without": make_user("staff", groups=[STAFF]),
+    }
+
+
+def test_participant_page_links_to_the_seminar_pages_for_those_who_may_enter_them(client):
+    project = ChangeProjectFactory()
+    participant_url = reverse("reports:participant", args=[project.enrolment.participant_id])
+    seen = {}
+
+    # The permitted user first: the page's cached body must not carry their links to the other.
+    for name, user in staff_with_and_without_the_seminar_permission().items():
+        client.force_login(user)
+        response = client.get(participant_url)
+        seen[name] = (response.status_code, links_in(response.content.decode(), project))
+
+    assert seen == {"with": (200, seminar_links(project)), "without": (200, [])}
+
+
+def test_program_page_recent_seminars_link_only_for_those_who_may_enter_them(client):
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    program_url = reverse("reports:program", args=[project.enrolment.program_id])
+    seen = {}
+
+    for name, user in staff_with_and_without_the_seminar_permission().items():
+        client.force_login(user)
+        response = client.get(program_url)
+        seen[name] = (response.status_code, links_in(response.content.decode(), project))
+
+    assert seen == {"with": (200, [entry_url(project, "design")]), "without": (200, [])}
