@@ -254,7 +254,8 @@ class EvaluationScoreAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def save_model(self, request, obj, form, change):
-        obj.entered_by = request.user
+        if form.has_changed():  # saved again unchanged, the score is still the one who entered it
+            obj.entered_by = request.user
         super().save_model(request, obj, form, change)
 
     @admin.display(description=_("participant"), ordering="enrolment__participant__name")
