@@ -624,3 +624,58 @@ def test_program_page_recent_seminars_link_only_for_those_who_may_enter_them(cli
         seen[name] = (response.status_code, links_in(response.content.decode(), project))
 
     assert seen == {"with": (200, [entry_url(project, "design")]), "without": (200, [])}
+
+
+def test_seminar_accepted_in_the_admin_moves_the_project_stage(admin_client):
+    project, examiner = project_with_examiner()
+    seminar = saved_design_seminar(project, examiner, decision="revise")
+    url = admin_url(Seminar, "change", seminar.pk)
+    form = form_with(admin_client.get(url).content.decode(), "decision")
+
+    response = admin_client.post(url, form_data(form, decision="accepted", _save="1"))
+
+    project.refresh_from_db()
+    assert response.status_code == 302
+    assert project.stage == "implementation"
+
+
+def test_seminar_added_on_the_change_project_admin_moves_its_stage(admin_client):
+    project = ChangeProjectFactory()
+    url = admin_url(ChangeProject, "change", project.pk)
+    form = form_with(admin_client.get(url).content.decode(), "title")
+    prefix = "seminars"
+
+    response = admin_client.post(
+        url,
+        form_data(
+            form,
+            _save="1",
+            **{
+                f"{prefix}-TOTAL_FORMS": "1",
+                f"{prefix}-0-kind": "design",
+                f"{prefix}-0-date": "2025-08-05",
+                f"{prefix}-0-decision": "accepted",
+                f"{prefix}-0-change_project": str(project.pk),
+            },
+        ),
+    )
+
+    project.refresh_from_db()
+    assert response.status_code == 302
+    assert (project.stage, list(Seminar.objects.values_list("kind", "decision"))) == (
+        "implementation",
+        [("design", "accepted")],
+    )
+
+
+def test_change_project_saved_in_the_admin_keeps_a_stage_set_by_hand(admin_client):
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)  # the seminars say implementation
+    url = admin_url(ChangeProject, "change", project.pk)
+    form = form_with(admin_client.get(url).content.decode(), "title")
+
+    response = admin_client.post(url, form_data(form, stage="design", _save="1"))
+
+    project.refresh_from_db()
+    assert response.status_code == 302
+    assert project.stage == "design"
