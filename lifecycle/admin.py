@@ -495,17 +495,18 @@ class ChangeProjectAdmin(participants_admin.ChangeProjectAdmin):
         super().save_related(request, form, formsets, change)
         # Only a change of the seminars moves the stage: a stage the administrator set by hand is theirs.
         changed = [
-            seminar_form
+            (seminar_form, seminar_form in formset.deleted_forms)
             for formset in formsets
             if formset.model is Seminar
             for seminar_form in formset.forms
             if seminar_form.has_changed()
         ]
         if changed:
+            # An accepted seminar deleted or no longer accepted withdraws the acceptance.
             withdrawn = any(
                 seminar_form.initial.get("decision") == SeminarDecision.ACCEPTED
-                and seminar_form.instance.decision != SeminarDecision.ACCEPTED
-                for seminar_form in changed
+                and (deleted or seminar_form.instance.decision != SeminarDecision.ACCEPTED)
+                for seminar_form, deleted in changed
             )
             update_project_stage(project=form.instance, acceptance_withdrawn=withdrawn)
 

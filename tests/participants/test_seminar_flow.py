@@ -290,3 +290,31 @@ def test_change_project_saved_in_the_admin_keeps_a_stage_set_by_hand(admin_clien
     project.refresh_from_db()
     assert response.status_code == 302
     assert project.stage == "design"
+
+
+def test_accepted_seminar_deleted_on_the_change_project_admin_moves_the_stage_back(admin_client):
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    save_seminar(
+        seminar=Seminar(
+            change_project=project, kind="results", date=datetime.date(2025, 9, 20), decision="accepted"
+        ),
+        panel=[],
+        scores={},
+    )
+    url = admin_url(ChangeProject, "change", project.pk)
+    form = form_with(admin_client.get(url).content.decode(), "title")
+    (results_prefix,) = [
+        name.removesuffix("-kind")
+        for name, value in form.fields
+        if name.endswith("-kind") and value == "results"
+    ]
+
+    response = admin_client.post(url, form_data(form, _save="1", **{f"{results_prefix}-DELETE": "on"}))
+
+    project.refresh_from_db()
+    assert response.status_code == 302
+    assert (project.stage, list(Seminar.objects.values_list("kind", flat=True))) == (
+        "implementation",
+        ["design"],
+    )
