@@ -9,6 +9,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -23,6 +25,7 @@ from lifecycle.models import (
     EvaluationScore,
     GraduationDecision,
     Seminar,
+    SeminarDecision,
     SeminarScore,
 )
 from lifecycle.services import (
@@ -31,10 +34,11 @@ from lifecycle.services import (
     issue_certificates,
     reissue_certificate,
     revoke_certificate,
+    update_project_stage,
 )
 from participants import admin as participants_admin
 from participants.models import ChangeProject, Enrolment, Participant
-from programs.models import EvaluationComponent
+from programs.models import EvaluationComponent, SeminarKind
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 
 
@@ -222,6 +226,14 @@ class SeminarAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("scores__aspect")
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        update_project_stage(
+            project=form.instance.change_project,
+            acceptance_withdrawn=form.initial.get("decision") == SeminarDecision.ACCEPTED
+            and form.instance.decision != SeminarDecision.ACCEPTED,
+        )
+
     @admin.display(description=_("participant"), ordering="change_project__enrolment__participant__name")
     def participant_name(self, obj):
         return obj.change_project.enrolment.participant.full_name
@@ -242,7 +254,8 @@ class EvaluationScoreAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
     def save_model(self, request, obj, form, change):
-        obj.entered_by = request.user
+        if form.has_changed():  # saved again unchanged, the score is still the one who entered it
+            obj.entered_by = request.user
         super().save_model(request, obj, form, change)
 
     @admin.display(description=_("participant"), ordering="enrolment__participant__name")
@@ -471,3 +484,40 @@ class EnrolmentAdmin(participants_admin.EnrolmentAdmin):
 @admin.register(ChangeProject)
 class ChangeProjectAdmin(participants_admin.ChangeProjectAdmin):
     inlines = [*participants_admin.ChangeProjectAdmin.inlines, SeminarInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and request.user.has_perm("lifecycle.change_seminar"):
+            fields.append("seminar_pages")
+        return fields
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Only a change of the seminars moves the stage: a stage the administrator set by hand is theirs.
+        changed = [
+            (seminar_form, seminar_form in formset.deleted_forms)
+            for formset in formsets
+            if formset.model is Seminar
+            for seminar_form in formset.forms
+            if seminar_form.has_changed()
+        ]
+        if changed:
+            # An accepted seminar deleted or no longer accepted withdraws the acceptance.
+            withdrawn = any(
+                seminar_form.initial.get("decision") == SeminarDecision.ACCEPTED
+                and (deleted or seminar_form.instance.decision != SeminarDecision.ACCEPTED)
+                for seminar_form, deleted in changed
+            )
+            update_project_stage(project=form.instance, acceptance_withdrawn=withdrawn)
+
+    @admin.display(description=_("seminar pages"))
+    def seminar_pages(self, obj):
+        """Links to the staff pages where the design and results seminars are entered with their scores."""
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("lifecycle:seminar_entry", args=[obj.pk, kind]), label)
+                for kind, label in SeminarKind.choices
+            ),
+        )

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lifecycle.models import AttendanceStatus, Seminar
+from lifecycle.services import removed_scores
 
 
 class AttendanceForm(forms.Form):
@@ -74,8 +75,25 @@ class AttendanceForm(forms.Form):
         return result
 
 
+class ValidatedBoundField(forms.BoundField):
+    """Adds Bootstrap's is-invalid class to the widget of a field with errors, for the grid's cells that
+    are rendered by their widget (so that the value is written the way the field reads it back)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors:
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+        return attrs
+
+
 class SeminarForm(forms.ModelForm):
-    """The seminar's own fields, plus for each candidate examiner a panel tick and a score per aspect."""
+    """The seminar's own fields, plus for each candidate examiner a panel tick and a score per aspect.
+
+    The score boxes are number inputs: browsers only take a value written with a dot, so the boxes are never
+    localised (an Indonesian "94,00" was shown as an empty box, and saving again deleted the score). An
+    examiner with saved scores also gets a "remove the saved scores" tick: a save that would remove any of
+    them (the examiner unticked from the panel, or boxes emptied) is refused until it is ticked.
+    """
 
     class Meta:
         model = Seminar
@@ -88,7 +106,8 @@ class SeminarForm(forms.ModelForm):
     def __init__(self, *args, examiners, aspects, scores, panel_ids, **kwargs):
         """`scores` maps (examiner id, aspect id) to the saved score; `panel_ids` is the saved panel."""
         super().__init__(*args, **kwargs)
-        self.examiners, self.aspects = examiners, aspects
+        self.examiners, self.aspects, self.saved_scores = examiners, aspects, scores
+        with_saved_scores = {examiner_id for examiner_id, _aspect_id in scores}
         self.grid = []
         for examiner in examiners:
             panel_name = f"panel_{examiner.pk}"
@@ -105,26 +124,69 @@ class SeminarForm(forms.ModelForm):
                     max_digits=5,
                     decimal_places=2,
                     required=False,
+                    localize=False,
                     initial=scores.get((examiner.pk, aspect.pk)),
-                    widget=forms.NumberInput(attrs={"step": "0.01", "class": "form-control form-control-sm"}),
+                    widget=forms.NumberInput(
+                        attrs={
+                            "step": "0.01",
+                            "class": "form-control form-control-sm",
+                            "aria-label": f"{examiner.full_name}: {aspect.name}",
+                        }
+                    ),
+                    bound_field_class=ValidatedBoundField,
                 )
                 cells.append(self[name])
-            self.grid.append({"examiner": examiner, "panel": self[panel_name], "cells": cells})
+            remove = None
+            if examiner.pk in with_saved_scores:
+                remove_name = f"remove_{examiner.pk}"
+                self.fields[remove_name] = forms.BooleanField(
+                    label=_("Remove the saved scores of %(examiner)s") % {"examiner": examiner.full_name},
+                    required=False,
+                )
+                remove = self[remove_name]
+            self.grid.append(
+                {
+                    "examiner": examiner,
+                    "panel": self[panel_name],
+                    "cells": cells,
+                    "remove": remove,
+                    "removing": False,
+                }
+            )
 
     def clean(self):
         cleaned = super().clean()
-        for examiner in self.examiners:
+        scores = self.scores()
+        removed = removed_scores(
+            saved=self.saved_scores,
+            panel_ids={examiner.pk for examiner in self.panel()},
+            scores=scores,
+        )
+        for row in self.grid:
+            examiner = row["examiner"]
             names = [f"score_{examiner.pk}_{aspect.pk}" for aspect in self.aspects]
             if any(name in self.errors for name in names):
                 continue  # the score's own error says what is wrong
-            on_panel = cleaned.get(f"panel_{examiner.pk}")
+            panel_name = f"panel_{examiner.pk}"
+            on_panel = cleaned.get(panel_name)
+            confirmed = cleaned.get(f"remove_{examiner.pk}", False)
             given = [cleaned.get(name) is not None for name in names]
-            if any(given) and not on_panel:
-                self.add_error(
-                    f"panel_{examiner.pk}", _("Tick the examiner as on the panel, or remove the scores.")
-                )
-            elif any(given) and not all(given):
-                self.add_error(f"panel_{examiner.pk}", _("Give a score for every aspect, or none yet."))
+            if examiner.pk in removed:
+                row["removing"] = True
+                if not confirmed:
+                    self.add_error(
+                        panel_name,
+                        _(
+                            "Saving would remove the saved scores of %(examiner)s. Tick “Remove the saved "
+                            "scores of %(examiner)s” to confirm, or put the examiner and the scores back."
+                        )
+                        % {"examiner": examiner.full_name},
+                    )
+                    continue
+            if any(given) and not on_panel and not confirmed:
+                self.add_error(panel_name, _("Tick the examiner as on the panel, or remove the scores."))
+            elif on_panel and any(given) and not all(given):
+                self.add_error(panel_name, _("Give a score for every aspect, or none yet."))
         return cleaned
 
     def panel(self):
@@ -136,6 +198,10 @@ class SeminarForm(forms.ModelForm):
             for examiner in self.examiners
             for aspect in self.aspects
         }
+
+    def confirmed_removals(self):
+        """The ids of the examiners whose saved scores the user confirmed to remove."""
+        return {e.pk for e in self.examiners if self.cleaned_data.get(f"remove_{e.pk}")}
 
 
 class ReasonForm(forms.Form):

@@ -112,6 +112,8 @@ def participant_panel(participant, user, *, today=None, with_projects=False):
 
     The caller has checked that the user may see the participant. Seven queries, whatever the number of
     enrolments, scores, decisions or appointments (plus the user's permissions when not yet cached).
+    Each block carries its enrolment's change project (joined, no query more) for the links to its seminar
+    pages, shown when `can_enter_seminars`.
     with_projects: the enrolments (each block's "enrolment") also carry their change projects with mentor,
     coach, milestones and examiners, for the rest of the participant page (two queries more).
     """
@@ -129,7 +131,7 @@ def participant_panel(participant, user, *, today=None, with_projects=False):
     enrolments = list(
         enrolments.with_attendance()
         .with_results()
-        .select_related("program__program_type__rules", "program__organiser")
+        .select_related("program__program_type__rules", "program__organiser", "change_project")
         .prefetch_related(
             Prefetch(
                 "scores",
@@ -183,6 +185,7 @@ def participant_panel(participant, user, *, today=None, with_projects=False):
                 "current_decision": enrolment.decisions[0] if enrolment.decisions else None,
                 "certificate": valid[0] if valid else None,
                 "revoked_certificates": [c for c in enrolment.all_certificates if not c.is_valid],
+                "change_project": getattr(enrolment, "change_project", None),
             }
         )
     appointments = list(
@@ -196,9 +199,13 @@ def participant_panel(participant, user, *, today=None, with_projects=False):
         "enrolments": blocks,
         "appointments": appointments,
         "can_download_certificates": user.has_perms(CERTIFICATE_PDF_PERMISSIONS),
+        "can_enter_seminars": user.has_perm(SEMINAR_ENTRY_PERMISSION),
         "can_see_personal_data": can_see_personal_data(user),
     }
 
+
+# The seminar pages (lifecycle.views.entry.seminar_entry) are open with this permission.
+SEMINAR_ENTRY_PERMISSION = "lifecycle.change_seminar"
 
 # The certificate PDF carries the NIP and birth date unmasked, so it needs the personal-data permission.
 CERTIFICATE_PDF_PERMISSIONS = ("lifecycle.view_certificate", "participants.view_personal_data")

@@ -245,6 +245,8 @@ def program_detail(request, pk):
         "show_personal": can_see_personal_data(user),
         "can_export": user.has_perm("participants.export_participants"),
         "can_see_certificates": user.has_perm("lifecycle.view_certificate"),
+        # The summary links recent seminars to their pages for these users only (reports.dashboard).
+        "can_enter_seminars": user.has_perm("lifecycle.change_seminar"),
     }
     summary, summary_cached = cached(
         request,

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lifecycle.panels import participant_panel
+from lifecycle.panels import CERTIFICATE_PDF_PERMISSIONS, SEMINAR_ENTRY_PERMISSION, participant_panel
 from participants.access import (
     can_see_personal_data,
     get_visible_participant,
@@ -30,6 +30,7 @@ from reports.pagecache import cached_html
 from trainingtracker.decorators import staff_view
 
 PAGE_SIZE = 25
+PANEL_LINK_PERMISSIONS = {*CERTIFICATE_PDF_PERMISSIONS, SEMINAR_ENTRY_PERMISSION}
 
 
 @staff_view("participants.view_participant")
@@ -45,7 +46,13 @@ def participant_detail(request, pk):
     body, body_cached = cached_html(
         request,
         "participant",
-        (participant.pk, show_personal, today),
+        # The panel's links depend on these permissions: users who differ in them must not share the HTML.
+        (
+            participant.pk,
+            show_personal,
+            today,
+            sorted(request.user.get_all_permissions() & PANEL_LINK_PERMISSIONS),
+        ),
         lambda: render_to_string(
             "reports/participant_detail.html#body",
             participant_context(participant, request.user, show_personal, today),

@@ -2,9 +2,11 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import ChangeProject
@@ -43,6 +45,42 @@ class Seminar(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.date:%Y-%m-%d}: {self.change_project}"
+
+    def clean(self):
+        """The order of a change project's seminars: a results seminar is held only after a design seminar
+        of the same project was accepted on an earlier date. Checked from both sides: saving a results
+        seminar, and changing a design seminar that an existing results seminar relies on."""
+        super().clean()
+        if not self.change_project_id or self.date is None:
+            return
+        others = Seminar.objects.filter(change_project=self.change_project_id).exclude(pk=self.pk)
+        accepted = others.filter(kind=SeminarKind.DESIGN, decision=SeminarDecision.ACCEPTED)
+        field, message = None, None
+        if self.kind == SeminarKind.RESULTS and not accepted.filter(date__lt=self.date).exists():
+            first_accepted = accepted.order_by("date").values_list("date", flat=True).first()
+            field = "date"
+            message = _(
+                "A results seminar is held only after the design seminar was accepted; this change project "
+                "has no accepted design seminar yet."
+            )
+            if first_accepted is not None:
+                message = _("The results seminar must come after the accepted design seminar of %(date)s.")
+                message %= {"date": date_format(first_accepted)}
+        elif self.kind == SeminarKind.DESIGN:
+            results = others.filter(kind=SeminarKind.RESULTS).order_by("date").values_list("date", flat=True)
+            first_results = results.first()
+            if first_results is None or accepted.filter(date__lt=first_results).exists():
+                return
+            if self.decision != SeminarDecision.ACCEPTED:
+                field = "decision"
+                message = _("The results seminar of %(date)s relies on this design seminar being accepted.")
+            elif self.date >= first_results:
+                field = "date"
+                message = _("The design seminar must come before the results seminar of %(date)s.")
+            if field:
+                message %= {"date": date_format(first_results)}
+        if field:
+            raise ValidationError({field: ValidationError(message, code="seminar_order")})
 
     def examiner_scores(self):
         """{examiner id: weighted score} from the prefetched scores (select_related aspect)."""

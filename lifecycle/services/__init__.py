@@ -11,7 +11,7 @@ from lifecycle.services.certificates import (
     revoke_certificate,
 )
 from lifecycle.services.graduation import check_graduation, decide_graduation
-from lifecycle.services.seminars import save_seminar
+from lifecycle.services.seminars import removed_scores, save_seminar, seminar_stage, update_project_stage
 
 __all__ = [
     "check_graduation",
@@ -20,6 +20,9 @@ __all__ = [
     "issue_certificates",
     "record_attendance",
     "reissue_certificate",
+    "removed_scores",
     "revoke_certificate",
     "save_seminar",
+    "seminar_stage",
+    "update_project_stage",
 ]

@@ -103,10 +103,12 @@ def seminar_entry(request, pk, kind):
     else:
         panel_ids = {person.pk for person in seminar.examiners.all()}
         saved_scores = {(s.examiner_id, s.aspect_id): s.score for s in seminar.scores.all()}
+    # Whoever has saved scores is shown too (scores can be entered in the admin for anyone), so that no
+    # score is kept or removed out of sight.
     candidates = (
         Q(roles__program=program, roles__role=RoleKind.EXAMINER)
         | Q(examined_projects=project)
-        | Q(pk__in=panel_ids)
+        | Q(pk__in=panel_ids | {examiner_id for examiner_id, _aspect_id in saved_scores})
     )
     examiners = list(Person.objects.filter(candidates).distinct().order_by("name", "pk"))
     aspects = list(
@@ -122,7 +124,12 @@ def seminar_entry(request, pk, kind):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            save_seminar(seminar=form.instance, panel=form.panel(), scores=form.scores())
+            save_seminar(
+                seminar=form.instance,
+                panel=form.panel(),
+                scores=form.scores(),
+                remove_scores_of=form.confirmed_removals(),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

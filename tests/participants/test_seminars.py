@@ -2,11 +2,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from lifecycle.models import Seminar, SeminarScore
-from lifecycle.services import save_seminar
-from programs.models import SeminarAspect, SeminarKind
+from lifecycle.services import removed_scores, save_seminar
+from programs.models import SeminarKind
 from tests.factories import (
     ChangeProjectFactory,
     EnrolmentFactory,
@@ -16,13 +17,19 @@ from tests.factories import (
     ProgramRoleFactory,
     SeminarFactory,
 )
+from tests.form_support import form_data, form_with, input_values
 from tests.lifecycle_support import persona
+from tests.seminar_support import (
+    SAVED,
+    aspects,
+    entry_url,
+    grid_data,
+    project_with_examiner,
+    saved_design_seminar,
+    saved_scores,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def aspects(program, kind=SeminarKind.DESIGN):
-    return list(SeminarAspect.objects.filter(program_type=program.program_type, kind=kind).order_by("order"))
 
 
 def test_seminar_aspects_are_loaded_five_for_the_design_and_six_for_the_results():
@@ -73,26 +80,6 @@ def test_save_seminar_keeps_only_the_panels_scores():
 
 
 # The seminar entry page ---------------------------------------------------------------------------------
-
-
-def entry_url(project, kind="design"):
-    return reverse("lifecycle:seminar_entry", args=[project.pk, kind])
-
-
-def grid_data(examiner, design, scores, *, panel=True, **fields):
-    data = {"date": "2025-08-05", "decision": "accepted", "notes": "", "mentor_present": "on", **fields}
-    if panel:
-        data[f"panel_{examiner.pk}"] = "on"
-    for aspect, score in zip(design, scores, strict=True):
-        data[f"score_{examiner.pk}_{aspect.pk}"] = score
-    return data
-
-
-def project_with_examiner():
-    project = ChangeProjectFactory()
-    examiner = PersonFactory(name="Prof. Penguji")
-    ProgramRoleFactory(program=project.enrolment.program, person=examiner, role="examiner")
-    return project, examiner
 
 
 def test_seminar_entry_records_the_panel_scores_and_decision(admin_client):
@@ -253,3 +240,127 @@ def test_seminar_entry_queries_do_not_grow_with_examiners(client, django_assert_
         response = client.get(entry_url(project))
 
     assert len(response.context["form"].grid) == 4
+
+
+# Scores round-trip through the page, and are never dropped silently ------------------------------------
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_seminar_entry_saved_again_with_a_note_keeps_every_score(admin_client, settings, language):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    design = aspects(project.enrolment.program)
+
+    form = form_with(admin_client.get(entry_url(project)).content.decode(), "notes")
+    response = admin_client.post(entry_url(project), form_data(form, notes="Tambah catatan."))
+
+    assert input_values(form, "score_") == {
+        f"score_{examiner.pk}_{a.pk}": value
+        for a, value in zip(design, ["94.00", "87.50", "80.25", "75.00", "100.00"], strict=True)
+    }
+    assert response.status_code == 302
+    assert saved_scores() == SAVED
+    assert Seminar.objects.get().notes == "Tambah catatan."
+
+
+def test_seminar_entry_refuses_to_drop_the_scores_of_an_examiner_unticked_from_the_panel(english):
+    english.force_login(persona("administrator"))
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    form = form_with(english.get(entry_url(project)).content.decode(), "notes")
+
+    response = english.post(entry_url(project), form_data(form, **{f"panel_{examiner.pk}": None}))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        f"panel_{examiner.pk}": [
+            "Saving would remove the saved scores of Prof. Penguji. Tick “Remove the saved scores of "
+            "Prof. Penguji” to confirm, or put the examiner and the scores back."
+        ]
+    }
+    assert f'name="remove_{examiner.pk}"' in response.content.decode()
+    assert saved_scores() == SAVED
+    assert list(Seminar.objects.get().examiners.all()) == [examiner]
+
+
+def test_seminar_entry_removes_the_scores_of_an_unticked_examiner_once_confirmed(admin_client):
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    form = form_with(admin_client.get(entry_url(project)).content.decode(), "notes")
+
+    response = admin_client.post(
+        entry_url(project), form_data(form, **{f"panel_{examiner.pk}": None, f"remove_{examiner.pk}": "on"})
+    )
+
+    assert response.status_code == 302
+    assert saved_scores() == []
+    assert list(Seminar.objects.get().examiners.all()) == []
+
+
+def test_seminar_entry_refuses_to_drop_scores_whose_boxes_were_emptied(english):
+    english.force_login(persona("administrator"))
+    project, examiner = project_with_examiner()
+    saved_design_seminar(project, examiner)
+    form = form_with(english.get(entry_url(project)).content.decode(), "notes")
+    emptied = dict.fromkeys(input_values(form, "score_"), "")
+
+    refused = english.post(entry_url(project), form_data(form, **emptied))
+    confirmed = english.post(
+        entry_url(project), form_data(form, **emptied, **{f"remove_{examiner.pk}": "on"})
+    )
+
+    assert list(refused.context["form"].errors) == [f"panel_{examiner.pk}"]
+    assert "Prof. Penguji" in refused.context["form"].errors[f"panel_{examiner.pk}"][0]
+    assert confirmed.status_code == 302
+    assert saved_scores() == []
+    assert list(Seminar.objects.get().examiners.all()) == [examiner]
+
+
+def test_seminar_entry_shows_and_keeps_the_scores_of_an_examiner_entered_in_the_admin(admin_client):
+    project, examiner = project_with_examiner()
+    seminar = saved_design_seminar(project, examiner)
+    outside = PersonFactory(name="Dr. Luar Panel")
+    SeminarScore.objects.create(
+        seminar=seminar,
+        examiner=outside,
+        aspect=aspects(project.enrolment.program)[0],
+        score=Decimal("66.60"),
+    )
+    form = form_with(admin_client.get(entry_url(project)).content.decode(), "notes")
+
+    refused = admin_client.post(entry_url(project), form_data(form, notes="x"))
+
+    assert f"panel_{outside.pk}" in refused.context["form"].errors
+    assert sorted(SeminarScore.objects.values_list("score", flat=True)) == sorted([*SAVED, Decimal("66.60")])
+
+
+def test_save_seminar_refuses_to_remove_scores_without_confirmation():
+    project, examiner = project_with_examiner()
+    seminar = saved_design_seminar(project, examiner)
+
+    with pytest.raises(ValidationError) as refused:
+        save_seminar(seminar=seminar, panel=[], scores={})
+
+    assert [(e.code, e.params["examiner"]) for e in refused.value.error_list] == [
+        ("seminar_scores_removed", "Prof. Penguji")
+    ]
+    assert saved_scores() == SAVED
+
+
+def test_save_seminar_keeps_the_scores_whose_boxes_were_not_shown():
+    project, examiner = project_with_examiner()
+    seminar = saved_design_seminar(project, examiner)
+    first = aspects(project.enrolment.program)[0]
+
+    save_seminar(seminar=seminar, panel=[examiner], scores={(examiner.pk, first.pk): Decimal("50")})
+
+    assert saved_scores() == [Decimal("50.00"), *SAVED[1:]]
+
+
+def test_removed_scores_names_the_examiners_off_the_panel_and_the_emptied_boxes():
+    saved = {(1, 10): Decimal(80), (1, 11): Decimal(80), (2, 10): Decimal(70), (3, 10): Decimal(60)}
+
+    removed = removed_scores(saved=saved, panel_ids={1, 3}, scores={(1, 10): None, (1, 11): Decimal(80)})
+
+    assert removed == {1: [10], 2: [10]}
