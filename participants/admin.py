@@ -183,8 +183,19 @@ def enrolment_search(queryset, search_term):
     return queryset
 
 
+class SaveOnlyChangedMixin:
+    """A change form posted back as it was rendered writes nothing: no save, no history row, the same
+    updated_at. Django's admin saves the object on every valid post; its inline formsets already skip the
+    rows whose forms did not change."""
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Participant)
-class ParticipantAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class ParticipantAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
     list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
     search_fields = ["name", "nip", "institution__name", "email"]
@@ -219,7 +230,7 @@ class ParticipantAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class EnrolmentAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage"]
     list_filter = ["status", "program__program_type", ProgramYearFilter, "participant__is_demo"]
     search_fields = [
