@@ -184,14 +184,26 @@ def enrolment_search(queryset, search_term):
 
 
 class SaveOnlyChangedMixin:
-    """A change form posted back as it was rendered writes nothing: no save, no history row, the same
-    updated_at. Django's admin saves the object on every valid post; its inline formsets already skip the
-    rows whose forms did not change."""
+    """A change form whose values equal the stored ones (the page posted back as it was rendered) writes
+    nothing: no save, no history row, the same updated_at. Django's admin saves the object on every valid
+    post; its inline formsets already skip the rows whose forms did not change. The values are compared
+    with the stored row, not the form's initial data: the history page's revert form starts from an
+    earlier version."""
 
     def save_model(self, request, obj, form, change):
-        if change and not form.has_changed():
+        if change and self.is_unchanged(obj):
             return
         super().save_model(request, obj, form, change)
+
+    def is_unchanged(self, obj):
+        names = [
+            field.attname
+            for field in obj._meta.get_fields()
+            if field.concrete and not field.many_to_many and not getattr(field, "auto_now", False)
+        ]
+        # Participant and Enrolment both keep their default manager as `objects`.
+        stored = self.model.objects.filter(pk=obj.pk).values(*names).first()
+        return stored is not None and all(stored[name] == getattr(obj, name) for name in names)
 
 
 @admin.register(Participant)
