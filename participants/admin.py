@@ -514,6 +514,7 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
             gettext("Import participants"),
             form=form,
             columns=imports.COLUMNS,
+            blank_cells_help=imports.BLANK_CELLS_HELP,
             media=self.media + form.media,
         )
         return TemplateResponse(request, "admin/participants/importbatch/upload.html", context)
@@ -526,7 +527,7 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
                 self.message_user(request, gettext("This file was already handled."), messages.WARNING)
                 return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
             try:
-                preview = imports.confirm_batch(batch=batch)
+                preview = imports.confirm_batch(batch=batch, confirmed=request.POST.getlist("confirm"))
             except imports.BatchHandled:
                 self.message_user(request, gettext("This file was already handled."), messages.WARNING)
                 return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
@@ -543,17 +544,24 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:participants_importbatch_change", args=[batch.pk]))
-            self.message_user(
-                request, gettext("Nothing was written; see the problems below."), messages.ERROR
-            )
+            if batch.status == ImportStatus.PREVIEW:  # identity changes left unticked
+                self.message_user(request, preview.unconfirmed_message(), messages.ERROR)
+            else:
+                self.message_user(
+                    request, gettext("Nothing was written; see the problems below."), messages.ERROR
+                )
         elif batch.status == ImportStatus.IMPORTED:
             preview = None
         else:
             preview = imports.batch_preview(batch)
         rows = []
         if preview is not None:
-            # Every refused row first, then the others, up to a page a browser can still show.
-            ordered = sorted(preview.rows, key=lambda row: row.action != imports.RowAction.ERROR)
+            # Every refused row first, then those whose identity change needs a tick, then the others, up
+            # to a page a browser can still show.
+            ordered = sorted(
+                preview.rows,
+                key=lambda row: (row.action != imports.RowAction.ERROR, not row.identity_changes),
+            )
             rows = [(row, ROW_ACTION_LABELS[row.action]) for row in ordered[:PREVIEW_ROWS_SHOWN]]
         context = self._context(
             request,
@@ -563,7 +571,9 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
             counts=preview.counts if preview is not None else None,
             rows=rows,
             hidden_rows=max(len(preview.rows) - PREVIEW_ROWS_SHOWN, 0) if preview is not None else 0,
-            can_confirm=batch.status == ImportStatus.PREVIEW and preview is not None and preview.is_valid,
+            can_confirm=batch.status == ImportStatus.PREVIEW
+            and preview is not None
+            and not preview.has_errors,
         )
         return TemplateResponse(request, "admin/participants/importbatch/preview.html", context)
 

@@ -441,6 +441,7 @@ class Validator:
             row.changes = []  # everything is new
         elif row.changes:
             row.action = RowAction.UPDATE
+            row.changes.sort(key=lambda change: COLUMN_NAMES.index(change.column))
         else:
             row.action = RowAction.UNCHANGED
 

@@ -27,6 +27,7 @@ from programs.models import Program
 from trainingtracker.files import csv_chunks
 
 __all__ = [  # the import's interface, for the admin, the command and the tests
+    "BLANK_CELLS_HELP",
     "CLEAR",
     "COLUMNS",
     "COLUMN_NAMES",
