@@ -62,9 +62,9 @@ def histories():
     return (Participant.history.count(), Enrolment.history.count())
 
 
-def run(program, rows, header=HEADER, confirmed=()):
+def run(program, rows, header=HEADER, **confirmed):
     return imports.import_file(
-        program=program, user=None, filename="b.csv", content=csv_bytes(rows, header), confirmed=confirmed
+        program=program, user=None, filename="b.csv", content=csv_bytes(rows, header), **confirmed
     )
 
 
@@ -76,10 +76,10 @@ def test_reimport_with_blank_cells_keeps_every_stored_value(program, andi):
 
     batch, result = run(program, [BLANK])
 
-    assert [(row.action, row.changes) for row in result.rows] == [("unchanged", [])]
-    assert (batch.status, batch.updated_count, batch.unchanged_count) == ("imported", 0, 1)
     assert stored() == before
     assert histories() == counted
+    assert (batch.status, batch.updated_count, batch.unchanged_count) == ("imported", 0, 1)
+    assert [(row.action, row.changes) for row in result.rows] == [("unchanged", [])]
 
 
 def test_reimport_without_the_optional_columns_keeps_every_stored_value(program, andi):
@@ -87,9 +87,9 @@ def test_reimport_without_the_optional_columns_keeps_every_stored_value(program,
 
     _batch, result = run(program, [[NIP, "Andi Wijaya", BANTEN]], header=["nip", "name", "institution"])
 
-    assert [(row.action, row.changes) for row in result.rows] == [("unchanged", [])]
     assert stored() == before
     assert histories() == counted
+    assert [(row.action, row.changes) for row in result.rows] == [("unchanged", [])]
 
 
 def test_reimport_with_a_blank_name_and_institution_keeps_them(program, andi):
