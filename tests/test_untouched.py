@@ -125,3 +125,19 @@ def test_enrolment_change_form_posted_unchanged_writes_nothing(admin_client):
     assert response.status_code == 302
     assert Enrolment.objects.filter(pk=enrolment.pk).values().get() == before
     assert (history_count(Enrolment, enrolment.pk), Participant.history.count()) == histories
+
+
+def test_program_change_form_posted_unchanged_writes_no_enrolment(admin_client):
+    program = ProgramFactory(capacity=5)
+    enrolments = EnrolmentFactory.create_batch(2, program=program, status=EnrolmentStatus.ACTIVE)
+    url = admin_url(type(program), "change", program.pk)
+    data = rendered_form(admin_client, url, "program_form")
+    before = list(Enrolment.objects.filter(program=program).order_by("pk").values())
+    histories = Enrolment.history.count()
+
+    response = admin_client.post(url, {**data, "_save": "Save"})
+
+    assert response.status_code == 302
+    assert list(Enrolment.objects.filter(program=program).order_by("pk").values()) == before
+    assert Enrolment.history.count() == histories
+    assert len(before) == len(enrolments) == 2

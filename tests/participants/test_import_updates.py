@@ -163,7 +163,7 @@ def test_a_dash_in_the_name_is_refused_with_the_models_message(program, andi):
 
 
 def test_a_stored_participant_new_to_the_program_lists_the_new_enrolment(program):
-    ParticipantFactory(nip=NIP, name="Andi Wijaya", birth_date=datetime.date(1986, 9, 26))
+    ParticipantFactory(nip=NIP, name="Andi Wijaya", gender="M", birth_date=datetime.date(1986, 9, 26))
 
     row = [NIP, "Andi Wijaya", "", "", "", "", "", "", ""]  # a blank institution keeps the stored one
 
