@@ -103,7 +103,6 @@ class RowResult:
     )  # model field names, institution as institution_id
     enrolment: Enrolment | None = None
     enrolment_changed: bool = False
-    previous_status: str = ""
     changes: list = field(default_factory=list)  # [Change] of an update, participant's first
     identity_key: str = ""  # what confirms an identity change: the NIP, or the row number without one
     confirmed: bool = False
@@ -277,7 +276,7 @@ class Validator:
         seen = {}
         for index, (number, values) in enumerate(table.rows, start=1):
             row = RowResult(number=number, raw=values)
-            self._validate_row(row, values, table.header, existing_by_nip, without_nip, enrolments, seen)
+            self._validate_row(row, values, existing_by_nip, without_nip, enrolments, seen)
             preview.rows.append(row)
             if progress and index % 1000 == 0:
                 progress(index, len(table.rows))
@@ -301,17 +300,18 @@ class Validator:
                 found[participant.nip] = participant
         return found
 
-    def _given(self, row, values, header):
-        """{field: value} of the participant's cells that say something: a blank cell is left out, a
-        CLEAR cell gives the empty value."""
+    def _given(self, row, values):
+        """{field: value} of the participant's cells that say something: a blank cell (or a column the
+        file lacks: `values` holds the file's columns only) is left out, a CLEAR cell gives the empty
+        value."""
         given = {}
         for name in ("front_title", "name", "back_title", "birth_place", "position", "email", "phone"):
-            text = _text(values.get(name)) if name in header else ""
+            text = _text(values.get(name))
             if text:
                 given[name] = "" if text == CLEAR else text
         lookups = {"gender": GENDERS, "rank": self.ranks, "position_level": self.levels}
         for name, lookup in lookups.items():
-            text = _text(values.get(name)) if name in header else ""
+            text = _text(values.get(name))
             if not text:
                 continue
             if text == CLEAR:
@@ -320,7 +320,7 @@ class Validator:
                 given[name] = lookup[text.lower()]
             else:
                 row.add_error(name, _("“%(value)s” is not a known value of this column.") % {"value": text})
-        value = values.get("birth_date") if "birth_date" in header else None
+        value = values.get("birth_date")
         text = _text(value)
         if text == CLEAR:
             given["birth_date"] = None
@@ -331,7 +331,7 @@ class Validator:
                 row.add_error("birth_date", error.messages[0])
         return given
 
-    def _validate_row(self, row, values, header, existing_by_nip, without_nip, enrolments, seen):
+    def _validate_row(self, row, values, existing_by_nip, without_nip, enrolments, seen):
         raw_nip = values.get("nip")
         if isinstance(raw_nip, int | float):
             row.add_error(
@@ -347,7 +347,7 @@ class Validator:
                 row.add_error("nip", _("The same NIP is also on row %(row)d.") % {"row": seen[nip]})
             elif nip:
                 seen[nip] = row.number
-        given = self._given(row, values, header)
+        given = self._given(row, values)
         participant = existing_by_nip.get(nip) if nip else None
 
         institution_name = _text(values.get("institution"))
@@ -365,12 +365,12 @@ class Validator:
             row.add_error("institution", _("The institution is required."))
 
         status = None  # a new enrolment is registered; a stored one keeps its status
-        text = _text(values.get("status")) if "status" in header else ""
+        text = _text(values.get("status"))
         if text:
             status = self.statuses.get(text.lower())
             if status is None:
                 row.add_error("status", _("“%(value)s” is not an enrolment status.") % {"value": text})
-        note = _text(values.get("note")) if "note" in header else ""
+        note = _text(values.get("note"))
         note = None if not note else "" if note == CLEAR else note
 
         # The participant: matched by NIP, or for participants without one by name and institution among
@@ -457,7 +457,6 @@ class Validator:
             if enrolment.note:
                 row.changes.append(Change("note", "", enrolment.note))
         else:
-            row.previous_status = enrolment.status
             for name, value in (("status", status), ("note", note)):
                 if value is not None and getattr(enrolment, name) != value:
                     row.changes.append(
