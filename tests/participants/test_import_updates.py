@@ -24,6 +24,7 @@ NIP = "198609262015051001"
 ANDI = [NIP, "Andi Wijaya", BANTEN, "26/09/1986", "Serang", "andi@example.go.id", "0812 1111 2222", "active", "pindahan"]  # fmt: skip
 BLANK = [NIP, "Andi Wijaya", BANTEN, "", "", "", "", "", ""]
 Change = imports.Change
+QUERIES = 11  # the import preview page, whatever the number of rows
 
 
 @pytest.fixture
@@ -403,3 +404,28 @@ def test_command_refuses_an_unconfirmed_identity_change_and_writes_a_confirmed_o
         "  name: “Andi Wijaya” → “Andi Wijaya Putra” (identity change, confirmed)",
     ]
     assert stored()["name"] == "Andi Wijaya Putra"
+
+
+def test_admin_preview_page_queries_do_not_grow_with_rows(
+    english, administrator, program, django_assert_num_queries
+):
+    english.force_login(administrator)
+    stored_rows = [[f"19800101200501{1 + n % 2}{n:03d}", f"Peserta {n}", BANTEN, "", "Serang", "", "", "", ""] for n in range(1, 4)]  # fmt: skip
+    run(program, stored_rows)
+    pages = {}
+    for count in (1, 3):
+        changed = [
+            [*row[:1], f"{row[1]} Putra", *row[2:4], "Pandeglang", *row[5:]] for row in stored_rows[:count]
+        ]
+        batch, _preview = imports.create_batch(program=program, user=administrator, filename="c.csv", content=csv_bytes(changed, HEADER))  # fmt: skip
+        url = reverse("admin:participants_importbatch_preview", args=[batch.pk])
+        english.get(url)  # the session and the language, loaded once
+
+        # The session, the user and their two permission sets, the batch with its program and user, and
+        # preview_import's six (NIPs with institutions, enrolments, participants without NIP, the
+        # institution, capacity, seats).
+        with django_assert_num_queries(QUERIES):
+            pages[count] = english.get(url)
+
+    assert [len(page.context["rows"]) for page in pages.values()] == [1, 3]
+    assert [len(page.context["preview"].unconfirmed) for page in pages.values()] == [1, 3]
