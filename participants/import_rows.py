@@ -14,6 +14,7 @@ participant without NIP); see `RowResult.needs_confirmation`.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -218,8 +219,13 @@ def shown(model, name, value):
         return value.name
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
-    choices = dict(model._meta.get_field(name).flatchoices)
-    return str(choices.get(value, value))
+    return str(_labels(model, name).get(value, value))
+
+
+@functools.cache
+def _labels(model, name):
+    """code -> label of a choice field (lazy labels: each shows in the language active when shown)."""
+    return dict(model._meta.get_field(name).flatchoices)
 
 
 def _choice_lookup(choices, *extra):
@@ -417,6 +423,19 @@ class Validator:
         if row.errors:
             row.action = RowAction.ERROR
             return
+        if not is_new:
+            self._list_changes(row, participant, given, before, before_institution)
+        self._enrol(row, participant, None if is_new else enrolments.get(participant.pk), status, note)
+        if is_new:
+            row.action = RowAction.NEW
+        elif row.changes:
+            row.action = RowAction.UPDATE
+            row.changes.sort(key=lambda change: COLUMN_NAMES.index(change.column))
+        else:
+            row.action = RowAction.UNCHANGED
+
+    def _list_changes(self, row, participant, given, before, before_institution):
+        """Sets the stored participant's fields the row changes, and how the preview shows them."""
         row.participant_changes = [name for name in given if getattr(participant, name) != before[name]]
         row.changes = [
             Change(
@@ -435,15 +454,6 @@ class Validator:
                     participant.institution.name,
                 )
             )
-        self._enrol(row, participant, None if is_new else enrolments.get(participant.pk), status, note)
-        if is_new:
-            row.action = RowAction.NEW
-            row.changes = []  # everything is new
-        elif row.changes:
-            row.action = RowAction.UPDATE
-            row.changes.sort(key=lambda change: COLUMN_NAMES.index(change.column))
-        else:
-            row.action = RowAction.UNCHANGED
 
     def _enrol(self, row, participant, enrolment, status, note):
         """Sets the row's enrolment in the program: a new one, or the stored one with the row's status and
@@ -453,9 +463,10 @@ class Validator:
                 program=self.program, status=status or EnrolmentStatus.REGISTERED, note=note or ""
             )
             row.enrolment_changed = True
-            row.changes.append(Change("status", "", shown(Enrolment, "status", enrolment.status)))
-            if enrolment.note:
-                row.changes.append(Change("note", "", enrolment.note))
+            if participant.pk is not None:  # a stored participant's update lists the new enrolment
+                row.changes.append(Change("status", "", shown(Enrolment, "status", enrolment.status)))
+                if enrolment.note:
+                    row.changes.append(Change("note", "", enrolment.note))
         else:
             for name, value in (("status", status), ("note", note)):
                 if value is not None and getattr(enrolment, name) != value:
