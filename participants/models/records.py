@@ -53,6 +53,15 @@ class ImportBatch(models.Model):
     problems = models.JSONField(
         _("problems"), default=list, blank=True, help_text=_("Messages about the whole file.")
     )
+    confirmed_identities = models.JSONField(
+        _("identity changes confirmed"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The NIPs (row numbers for rows without one) whose change of name, institution or date of birth "
+            "was confirmed."
+        ),
+    )
 
     class Meta:
         verbose_name = _("participant import")
