@@ -430,7 +430,7 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
         "unchanged_count",
         "refused_count",
         "problems",
-        "confirmed_identities",
+        "confirmed_rows",
     ]
     fields = readonly_fields
     ordering = ["-pk"]  # the primary key index: no sort of the whole table

@@ -242,9 +242,7 @@ def _record(batch, preview):
     batch.unchanged_count = counts["unchanged"]
     batch.refused_count = counts["refused"]
     batch.problems = [str(problem) for problem in preview.problems]
-    batch.confirmed_identities = [
-        row.identity_key for row in preview.rows if row.identity_changes and row.confirmed
-    ]
+    batch.confirmed_rows = [row.number for row in preview.rows if row.identity_changes and row.confirmed]
     if preview.unconfirmed and batch.status == ImportStatus.REFUSED:
         batch.problems.append(preview.unconfirmed_message())
 

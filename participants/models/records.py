@@ -53,13 +53,13 @@ class ImportBatch(models.Model):
     problems = models.JSONField(
         _("problems"), default=list, blank=True, help_text=_("Messages about the whole file.")
     )
-    confirmed_identities = models.JSONField(
+    confirmed_rows = models.JSONField(
         _("identity changes confirmed"),
         default=list,
         blank=True,
         help_text=_(
-            "The NIPs (row numbers for rows without one) whose change of name, institution or date of birth "
-            "was confirmed."
+            "The rows of the file whose change of a stored participant's name, institution or date of birth "
+            "was confirmed (row numbers, not NIPs: the record outlives the file)."
         ),
     )
 

@@ -244,8 +244,8 @@ def test_a_changed_birth_date_without_nip_is_confirmed_by_row_number(program):
     refused, _result = run(program, [police])
     _batch, result = run(program, [police], confirmed=["2"])
 
-    assert (refused.status, refused.confirmed_identities) == (ImportStatus.REFUSED, [])
-    assert ImportBatch.objects.latest("pk").confirmed_identities == ["2"]
+    assert (refused.status, refused.confirmed_rows) == (ImportStatus.REFUSED, [])
+    assert ImportBatch.objects.latest("pk").confirmed_rows == [2]
     assert [(row.identity_key, row.changes) for row in result.rows] == [
         ("2", [Change("birth_date", "01/02/1975", "02/01/1975")])
     ]
@@ -332,9 +332,9 @@ def test_admin_confirm_without_the_tick_writes_nothing_and_with_it_imports(
     assert name_after_unticked == "Andi Wijaya"
     assert ticked.status_code == 302
     batch = ImportBatch.objects.get(filename="peserta.csv")
-    assert (batch.status, batch.confirmed_identities, stored()["name"]) == (
+    assert (batch.status, batch.confirmed_rows, stored()["name"]) == (
         "imported",
-        [NIP],
+        [2],
         "Andi Wijaya Putra",
     )
     history = Participant.history.filter(id=andi.pk).latest("history_id")
