@@ -183,8 +183,31 @@ def enrolment_search(queryset, search_term):
     return queryset
 
 
+class SaveOnlyChangedMixin:
+    """A change form whose values equal the stored ones (the page posted back as it was rendered) writes
+    nothing: no save, no history row, the same updated_at. Django's admin saves the object on every valid
+    post; its inline formsets already skip the rows whose forms did not change. The values are compared
+    with the stored row, not the form's initial data: the history page's revert form starts from an
+    earlier version."""
+
+    def save_model(self, request, obj, form, change):
+        if change and self.is_unchanged(obj):
+            return
+        super().save_model(request, obj, form, change)
+
+    def is_unchanged(self, obj):
+        names = [
+            field.attname
+            for field in obj._meta.get_fields()
+            if field.concrete and not field.many_to_many and not getattr(field, "auto_now", False)
+        ]
+        # Participant and Enrolment both keep their default manager as `objects`.
+        stored = self.model.objects.filter(pk=obj.pk).values(*names).first()
+        return stored is not None and all(stored[name] == getattr(obj, name) for name in names)
+
+
 @admin.register(Participant)
-class ParticipantAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class ParticipantAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
     list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
     search_fields = ["name", "nip", "institution__name", "email"]
@@ -219,7 +242,7 @@ class ParticipantAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class EnrolmentAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage"]
     list_filter = ["status", "program__program_type", ProgramYearFilter, "participant__is_demo"]
     search_fields = [
@@ -407,6 +430,7 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
         "unchanged_count",
         "refused_count",
         "problems",
+        "confirmed_rows",
     ]
     fields = readonly_fields
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
@@ -491,6 +515,7 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
             gettext("Import participants"),
             form=form,
             columns=imports.COLUMNS,
+            blank_cells_help=imports.BLANK_CELLS_HELP,
             media=self.media + form.media,
         )
         return TemplateResponse(request, "admin/participants/importbatch/upload.html", context)
@@ -503,7 +528,7 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
                 self.message_user(request, gettext("This file was already handled."), messages.WARNING)
                 return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
             try:
-                preview = imports.confirm_batch(batch=batch)
+                preview = imports.confirm_batch(batch=batch, confirmed=request.POST.getlist("confirm"))
             except imports.BatchHandled:
                 self.message_user(request, gettext("This file was already handled."), messages.WARNING)
                 return redirect(reverse("admin:participants_importbatch_preview", args=[batch.pk]))
@@ -520,17 +545,24 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:participants_importbatch_change", args=[batch.pk]))
-            self.message_user(
-                request, gettext("Nothing was written; see the problems below."), messages.ERROR
-            )
+            if batch.status == ImportStatus.PREVIEW:  # identity changes left unticked
+                self.message_user(request, preview.unconfirmed_message(), messages.ERROR)
+            else:
+                self.message_user(
+                    request, gettext("Nothing was written; see the problems below."), messages.ERROR
+                )
         elif batch.status == ImportStatus.IMPORTED:
             preview = None
         else:
             preview = imports.batch_preview(batch)
         rows = []
         if preview is not None:
-            # Every refused row first, then the others, up to a page a browser can still show.
-            ordered = sorted(preview.rows, key=lambda row: row.action != imports.RowAction.ERROR)
+            # Every refused row first, then those whose identity change needs a tick, then the others, up
+            # to a page a browser can still show.
+            ordered = sorted(
+                preview.rows,
+                key=lambda row: (row.action != imports.RowAction.ERROR, not row.identity_changes),
+            )
             rows = [(row, ROW_ACTION_LABELS[row.action]) for row in ordered[:PREVIEW_ROWS_SHOWN]]
         context = self._context(
             request,
@@ -540,7 +572,9 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
             counts=preview.counts if preview is not None else None,
             rows=rows,
             hidden_rows=max(len(preview.rows) - PREVIEW_ROWS_SHOWN, 0) if preview is not None else 0,
-            can_confirm=batch.status == ImportStatus.PREVIEW and preview is not None and preview.is_valid,
+            can_confirm=batch.status == ImportStatus.PREVIEW
+            and preview is not None
+            and not preview.has_errors,
         )
         return TemplateResponse(request, "admin/participants/importbatch/preview.html", context)
 

@@ -64,6 +64,10 @@ COLUMNS = [
     ImportColumn("note", gettext_lazy("a note on the enrolment")),
 ]
 COLUMN_NAMES = [column.name for column in COLUMNS]
+BLANK_CELLS_HELP = gettext_lazy(
+    "For a participant already stored (same NIP), an empty cell changes nothing; write - to clear a value. "
+    "A change of name, institution or date of birth must be confirmed in the preview."
+)
 
 
 class ImportFileError(Exception):

@@ -175,7 +175,7 @@ def confirm_by_admin(user, batch):
 
 def test_imports_and_enrolments_racing_for_one_program_fill_it_without_duplicates():
     admin = User.objects.create_superuser("admin", password="pw-admin-123")
-    InstitutionFactory(name=INSTITUTION)
+    institution = InstitutionFactory(name=INSTITUTION)
     program = ProgramFactory(capacity=6)
     # Four files whose people overlap (n1 and n2 are in two files each); n3 also enrols on their own.
     files = [
@@ -191,8 +191,13 @@ def test_imports_and_enrolments_racing_for_one_program_fill_it_without_duplicate
         )
         assert (batch.status, preview.problems) == (ImportStatus.PREVIEW, [])
         batches.append(batch)
+    # n3 as the files name them: a file moving them to another institution would wait for a confirmation.
     n3 = ParticipantFactory(
-        nip=nip(3), name="Peserta 003", birth_date=datetime.date(1980, 1, 3), gender=Gender.MALE
+        nip=nip(3),
+        name="Peserta 003",
+        birth_date=datetime.date(1980, 1, 3),
+        gender=Gender.MALE,
+        institution=institution,
     )
     singles = [*ParticipantFactory.create_batch(7), n3]
     jobs = [confirm_directly(batches[0]), confirm_directly(batches[1])]

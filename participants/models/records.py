@@ -53,6 +53,15 @@ class ImportBatch(models.Model):
     problems = models.JSONField(
         _("problems"), default=list, blank=True, help_text=_("Messages about the whole file.")
     )
+    confirmed_rows = models.JSONField(
+        _("identity changes confirmed"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The rows of the file whose change of a stored participant's name, institution or date of birth "
+            "was confirmed (row numbers, not NIPs: the record outlives the file)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("participant import")

@@ -13,8 +13,11 @@ from programs.models import Program
 class Command(BaseCommand):
     help = (
         "Import participants and their enrolment into a program from a CSV or XLSX file laid out as the "
-        "admin's template. Every row is validated first; nothing is written when a row has an error or "
-        "the seats do not suffice. --dry-run validates and reports only. The import is recorded."
+        "admin's template. Every row is validated first; nothing is written when a row has an error, "
+        "changes a stored participant's name, institution or date of birth without --confirm-identity, "
+        "or the seats do not suffice. Each row is listed with the fields it changes (stored → file); an "
+        "empty cell changes nothing stored, '-' clears a value. --dry-run validates and reports only. "
+        "The import is recorded."
     )
 
     def add_arguments(self, parser):
@@ -23,8 +26,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
         parser.add_argument("--user", help="username recorded as the importer")
         parser.add_argument("--show-errors", type=int, default=50, help="how many row errors to print")
+        parser.add_argument(
+            "--confirm-identity",
+            action="append",
+            default=[],
+            metavar="NIP",
+            help="confirm the change of name, institution or date of birth of the participant with this NIP "
+            "(for a row without NIP: its row number); repeat, or separate with commas",
+        )
 
-    def handle(self, *args, file, program, dry_run, user, show_errors, **options):
+    def handle(self, *args, file, program, dry_run, user, show_errors, confirm_identity, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No file {path}.")
@@ -45,14 +56,21 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Reading {path.name} for {program} ...")
         content = path.read_bytes()
+        confirmed = [key.strip() for value in confirm_identity for key in value.split(",") if key.strip()]
         if dry_run:
             preview = imports.preview_import(
-                program=program, content=content, filename=path.name, progress=progress
+                program=program, content=content, filename=path.name, confirmed=confirmed, progress=progress
             )
         else:
             _batch, preview = imports.import_file(
-                program=program, user=account, filename=path.name, content=content, progress=progress
+                program=program,
+                user=account,
+                filename=path.name,
+                content=content,
+                confirmed=confirmed,
+                progress=progress,
             )
+        self._report_rows(preview)
         self._report(preview, show_errors)
         elapsed = time.monotonic() - started
         if not preview.is_valid:
@@ -66,6 +84,22 @@ class Command(BaseCommand):
             )
         )
 
+    def _report_rows(self, preview):
+        """Each row that can be written, and the fields it changes: stored -> file."""
+        for row in preview.rows:
+            if row.action == imports.RowAction.ERROR:
+                continue  # listed with its errors
+            self.stdout.write(f"Row {row.number}: {row.action}")
+            for change in row.changes:
+                note = ""
+                if change.identity:
+                    note = (
+                        " (identity change, confirmed)"
+                        if row.confirmed
+                        else " (identity change, NOT confirmed)"
+                    )
+                self.stdout.write(f"  {change.column}: “{change.old}” → “{change.new}”{note}")
+
     def _report(self, preview, show_errors):
         for problem in preview.problems:
             self.stderr.write(f"File: {problem}")
@@ -77,3 +111,9 @@ class Command(BaseCommand):
                 shown += 1
         if shown > show_errors:
             self.stderr.write(f"... and {shown - show_errors} more errors.")
+        for row in preview.unconfirmed:
+            for change in row.identity_changes:
+                self.stderr.write(
+                    f"Row {row.number}, {change.column}: “{change.old}” → “{change.new}” changes who this "
+                    f"participant is; confirm with --confirm-identity {row.identity_key}"
+                )
