@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0010_move_lifecycle_and_reports_models'),
+        ('participants', '0011_importbatch_confirmed_rows'),
     ]
 
     operations = [
