@@ -34,6 +34,7 @@ from programs.models.rules import (
     Qualification,
     SeminarAspect,
     SeminarKind,
+    certificate_number_has_space,
     rules_of,
     validate_certificate_number_format,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "SessionQuerySet",
     "Source",
     "Subject",
+    "certificate_number_has_space",
     "curriculum_rules_of",
     "normalize_spaces",
     "rules_of",
