@@ -280,13 +280,14 @@ def test_certificate_qr_encodes_the_verification_address():
 
 
 @needs_pdftotext
-def test_certificate_pdf_download_carries_the_absolute_verification_address(admin_client):
+def test_certificate_pdf_download_carries_the_public_verification_address(admin_client, settings):
+    settings.PUBLIC_BASE_URL = "https://tracker.example.go.id"
     certificate = certificate_with_person()
 
     response = admin_client.get(reverse("lifecycle:certificate_pdf", args=[certificate.pk]))
 
     assert response["Content-Type"] == "application/pdf"
-    assert f"http://testserver/verify/{certificate.token}/" in pdf_text(response.content)
+    assert f"https://tracker.example.go.id/verify/{certificate.token}/" in pdf_text(response.content)
 
 
 @needs_pdftotext
@@ -346,10 +347,10 @@ def test_verification_page_needs_no_login_and_shows_only_what_confirms(client):
         "year": 2025,
         "qualification": "Sangat Memuaskan",
     }
+    assert certificate.number in page  # to match the paper
     for secret in (
         participant.nip,
         "19860926 201505 1 001",
-        certificate.number,
         "Serang",
         "siti@example.go.id",
         participant.institution.name,
