@@ -249,6 +249,16 @@ def test_verification_page_of_a_demo_certificate_says_demo_and_never_valid(engli
     assert "Valid certificate" not in page
 
 
+def test_verification_page_of_a_demo_certificate_in_indonesian_never_says_valid(client):
+    certificate = demo_certificate()
+
+    page = client.get(reverse("lifecycle:verify", args=[certificate.token])).content.decode()
+
+    assert "Sertifikat sah" not in page
+    assert "DEMO" in page
+    assert 'data-testid="verify-demo"' in page
+
+
 def test_demo_certificate_number_says_demo():
     assert demo_certificate().number == "DEMO-001/STTP/PKN-2/BPSDM-BTN/2025"
 
@@ -261,7 +271,7 @@ def test_demo_certificate_pdf_and_qr_say_demo():
 
     text = pdf_text(pdf)
     assert url == f"{PUBLIC}/verify/{certificate.token}/?demo=1"
-    assert "DEMO: SINTETIS, BUKAN SERTIFIKAT SUNGGUHAN DAN TIDAK SAH" in text or (
+    assert "DEMO: DATA SINTETIS, BUKAN SERTIFIKAT SUNGGUHAN DAN TIDAK SAH" in text or (
         "DEMO: SYNTHETIC DATA, NOT A REAL CERTIFICATE AND NOT VALID" in text
     )
     assert "DEMO: not a real certificate" in text or "DEMO: bukan sertifikat sungguhan" in text
