@@ -102,9 +102,9 @@ def _render(certificate, *, verification_url, jp):
         pdf.setFillColorRGB(0.75, 0, 0)
         pdf.setFont(bold, 12)
         pdf.drawCentredString(
-            width / 2, y + 8, _("DEMO: SYNTHETIC DATA, NOT A REAL CERTIFICATE AND NOT VALID")
+            width / 2, y + 6, _("DEMO: SYNTHETIC DATA, NOT A REAL CERTIFICATE AND NOT VALID")
         )
-        y -= 6
+        y -= 14
         pdf.setFillColorRGB(0, 0, 0)
     pdf.setFont(bold, 14)
     pdf.drawCentredString(width / 2, y, program.organiser.name.upper())
