@@ -4,6 +4,7 @@ configured public address, numbers hold the organiser's code and no spaces, and 
 and unique under concurrent issuing and any mix of issue, revoke and reissue."""
 
 import datetime
+import io
 import shutil
 import subprocess
 import threading
@@ -11,7 +12,7 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given
@@ -22,9 +23,15 @@ from lifecycle.documents import render_certificate_pdf, verification_qr
 from lifecycle.models import Certificate, CertificateCounter
 from lifecycle.services import issue_certificate, issue_certificates, reissue_certificate, revoke_certificate
 from participants.models import EnrolmentStatus
-from programs.models import Institution, PositionLevel, ProgramTypeRules
+from programs.models import Institution, PositionLevel, ProgramRole, ProgramTypeRules, RoleKind
 from programs.models.rules import validate_certificate_number_format
-from tests.factories import EnrolmentFactory, InstitutionFactory, ParticipantFactory, ProgramFactory
+from tests.factories import (
+    EnrolmentFactory,
+    InstitutionFactory,
+    ParticipantFactory,
+    PersonFactory,
+    ProgramFactory,
+)
 from tests.lifecycle_support import passed_enrolment, persona
 from trainingtracker.checks import check_public_base_url
 
@@ -220,6 +227,23 @@ def test_certificate_number_format_with_spaces_is_refused(value):
     assert error.value.messages == [
         f"Certificate numbers must not contain spaces; this format gives {value.format(seq=1, year=2025)!r}."
     ]
+
+
+def test_seed_demo_for_an_organiser_without_code_adds_no_lifecycle_and_says_why():
+    program = ProgramFactory(organiser=organiser(code="", name="BPSDM Contoh"), capacity=3)
+    ProgramRole.objects.create(
+        program=program,
+        person=PersonFactory(name="Kepala Contoh", position="Kepala BPSDM Contoh"),
+        role=RoleKind.ORGANISER_HEAD,
+    )
+
+    with pytest.raises(CommandError) as error:
+        call_command("seed_demo", "--program", str(program.pk), stdout=io.StringIO())
+
+    message = str(error.value)
+    assert message.startswith("The demo lifecycle was not added: ")
+    assert message.count(": the organiser BPSDM Contoh has no code for the certificate numbers.") == 2
+    assert (program.enrolments.count(), Certificate.objects.count()) == (3, 0)
 
 
 def test_seed_article_gives_the_organiser_its_code():
