@@ -5,11 +5,14 @@ and unique under concurrent issuing and any mix of issue, revoke and reissue."""
 
 import datetime
 import io
+import os
 import shutil
 import subprocess
+import sys
 import threading
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import CommandError, call_command
@@ -420,6 +423,45 @@ def test_deploy_check_of_public_base_url(settings, value, ids):
     settings.PUBLIC_BASE_URL = value
 
     assert [message.id for message in check_public_base_url(None)] == ids
+
+
+def manage(*args, **environment):
+    """Run manage.py in a fresh process with production settings plus `environment`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "PUBLIC_BASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        {"DEBUG": "false", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "pelatihan.example.go.id", **environment}
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_deploy_check_in_production_without_public_base_url_fails():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 1
+    assert (
+        "(trainingtracker.E001) PUBLIC_BASE_URL is not set: certificates cannot carry a verification address."
+        in result.stderr
+    )
+
+
+def test_public_base_url_without_a_scheme_stops_the_app_at_start():
+    result = manage("check", PUBLIC_BASE_URL="pelatihan.example.go.id")
+
+    assert result.returncode == 1
+    assert (
+        "PUBLIC_BASE_URL must start with https:// or http://, not 'pelatihan.example.go.id'" in result.stderr
+    )
 
 
 # 6. Gap-free and unique ------------------------------------------------------------------------------------
