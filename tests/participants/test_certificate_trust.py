@@ -430,7 +430,8 @@ def manage(*args, **environment):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "PUBLIC_BASE_URL", "DJANGO_SETTINGS_MODULE"}
+        # The checks may open the database: the default SQLite one, not the test run's PostgreSQL.
+        if key not in {"DEBUG", "PUBLIC_BASE_URL", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
     }
     env.update(
         {"DEBUG": "false", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "pelatihan.example.go.id", **environment}
