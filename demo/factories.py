@@ -69,7 +69,8 @@ class ProgramFactory(DjangoModelFactory):
     year = factory.LazyAttribute(lambda o: o.start_date.year)  # Program.clean: the start date's year
     angkatan = factory.Sequence(lambda n: n + 1)
     title = factory.LazyAttribute(lambda o: f"{o.program_type.abbreviation} Angkatan {o.angkatan} {o.year}")
-    organiser = factory.SubFactory(InstitutionFactory)
+    # An organiser's code goes into its certificate numbers, which issuing refuses without it.
+    organiser = factory.SubFactory(InstitutionFactory, code=factory.Sequence(lambda n: f"PENY-{n}"))
     venue = "Pandeglang"
     start_date = datetime.date(2025, 6, 23)
     duration_days = 107

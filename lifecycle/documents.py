@@ -86,12 +86,26 @@ def _render(certificate, *, verification_url, jp):
     pdf.setSubject(program.title)
 
     margin = 42
+    if certificate.is_demo:
+        # First, so that the text stays readable over it; level, so that text extraction finds it.
+        pdf.setFillColorRGB(0.88, 0.88, 0.88)
+        pdf.setFont(bold, 220)
+        pdf.drawCentredString(width / 2, height / 2 - 80, "DEMO")
+        pdf.setFillColorRGB(0, 0, 0)
     pdf.setLineWidth(2)
     pdf.rect(margin - 14, margin - 14, width - 2 * (margin - 14), height - 2 * (margin - 14))
     pdf.setLineWidth(0.6)
     pdf.rect(margin - 8, margin - 8, width - 2 * (margin - 8), height - 2 * (margin - 8))
 
     y = height - margin - 22
+    if certificate.is_demo:
+        pdf.setFillColorRGB(0.75, 0, 0)
+        pdf.setFont(bold, 12)
+        pdf.drawCentredString(
+            width / 2, y + 6, _("DEMO: SYNTHETIC DATA, NOT A REAL CERTIFICATE AND NOT VALID")
+        )
+        y -= 14
+        pdf.setFillColorRGB(0, 0, 0)
     pdf.setFont(bold, 14)
     pdf.drawCentredString(width / 2, y, program.organiser.name.upper())
     y -= 34
@@ -182,6 +196,10 @@ def _render(certificate, *, verification_url, jp):
                     fill=1,
                 )
     pdf.setFont(regular, 7)
+    if certificate.is_demo:
+        pdf.setFont(bold, 7)
+        pdf.drawString(qr_x, qr_y + size + 4, _("DEMO: not a real certificate"))
+        pdf.setFont(regular, 7)
     pdf.drawString(qr_x, qr_y - 10, _("Verify this certificate:"))
     pdf.drawString(qr_x, qr_y - 19, verification_url)
 

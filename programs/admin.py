@@ -165,9 +165,9 @@ class SessionAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
 @admin.register(Institution)
 class InstitutionAdmin(BigTableAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "province", "parent", "is_demo"]
+    list_display = ["name", "short_name", "code", "kind", "province", "parent", "is_demo"]
     list_filter = ["kind", "province", "is_demo"]
-    search_fields = ["name", "short_name"]
+    search_fields = ["name", "short_name", "code"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
 

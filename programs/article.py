@@ -39,6 +39,7 @@ PROVINCE_GOVERNMENT = {
 ORGANISER = {
     "name": "Badan Pengembangan Sumber Daya Manusia Provinsi Banten",
     "short_name": "BPSDM Provinsi Banten",
+    "code": "BPSDM-BTN",  # in the certificate numbers; also set by migration programs 0013
     "kind": InstitutionKind.PROVINCE,
     "province": "Banten",
 }

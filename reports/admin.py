@@ -72,7 +72,7 @@ def export_subject_data(modeladmin, request, queryset):
     try:
         archive = subject_archive(
             participant,
-            url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+            url_for=lambda certificate: certificate.public_verification_url,
         )
     except PdfFontMissing:  # the archive holds the certificates' PDFs
         modeladmin.message_user(request, PDF_FONT_MISSING_MESSAGE, messages.ERROR)

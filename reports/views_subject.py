@@ -18,7 +18,7 @@ def subject_export(request, pk):
     try:
         archive = subject_archive(
             participant,
-            url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+            url_for=lambda certificate: certificate.public_verification_url,
         )
     except PdfFontMissing:  # the archive holds the certificates' PDFs: no archive without them
         return render(

@@ -21,7 +21,7 @@ from tests.factories import (
     SessionFactory,
     SourceFactory,
 )
-from tests.lifecycle_support import score_all
+from tests.lifecycle_support import score_all, signed
 
 
 def admin_url(model, view, *args):
@@ -54,6 +54,6 @@ def make_lifecycle_graph():
     SeminarScore.objects.create(seminar=seminar, examiner=PersonFactory(), aspect=aspect, score=Decimal("80"))
     score_all(enrolment, [80, 80, 80, 80])
     decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
-    issue_certificate(enrolment=enrolment, issued_by=None)
+    issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=enrolment.participant)
     return record

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group, Permission, User
 
 from lifecycle.models import EvaluationScore
 from participants.models import EnrolmentStatus, Liaison
-from programs.models import EvaluationComponent
-from tests.factories import EnrolmentFactory
+from programs.models import EvaluationComponent, ProgramRole, RoleKind
+from tests.factories import EnrolmentFactory, PersonFactory
 
 ADMINISTRATOR, STAFF, LIAISON = "Administrator", "Staf", "Penghubung instansi"
 
@@ -52,5 +52,18 @@ def score_all(enrolment, values):
         )
 
 
+def signed(enrolment, *, name="Untung Saritomo", position="Kepala BPSDM"):
+    """The enrolment, its program given an organiser's head (the certificate's signer) when it has none:
+    issuing refuses a certificate without a signer."""
+    if not enrolment.program.roles.filter(role=RoleKind.ORGANISER_HEAD).exists():
+        ProgramRole.objects.create(
+            program=enrolment.program,
+            person=PersonFactory(name=name, position=position),
+            role=RoleKind.ORGANISER_HEAD,
+        )
+    return enrolment
+
+
 def passed_enrolment(**kwargs):
-    return EnrolmentFactory(status=EnrolmentStatus.PASSED, **kwargs)
+    """A passed enrolment whose program has a signer: ready for a certificate."""
+    return signed(EnrolmentFactory(status=EnrolmentStatus.PASSED, **kwargs))

@@ -33,6 +33,7 @@ from programs.models import (
 )
 from tests.admin_support import admin_url, make_lifecycle_graph
 from tests.factories import EnrolmentFactory, ProgramFactory
+from tests.lifecycle_support import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,9 @@ def test_admin_certificate_action_without_a_reason_changes_nothing(admin_client)
 
 def test_admin_enrolment_action_issues_certificates(admin_client):
     program = ProgramFactory(capacity=5)
-    enrolments = EnrolmentFactory.create_batch(2, program=program, status=EnrolmentStatus.PASSED)
+    enrolments = [
+        signed(e) for e in EnrolmentFactory.create_batch(2, program=program, status=EnrolmentStatus.PASSED)
+    ]
 
     admin_client.post(
         reverse("admin:participants_enrolment_changelist"),

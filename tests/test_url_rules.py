@@ -15,6 +15,7 @@ from tests.factories import (
     ProgramFactory,
     SessionFactory,
 )
+from tests.lifecycle_support import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +112,7 @@ def world(personas):
     participant = ParticipantFactory(institution=personas["unit_a"])
     enrolment = EnrolmentFactory(program=program, participant=participant, status=EnrolmentStatus.PASSED)
     project = ChangeProjectFactory(enrolment=enrolment)
-    certificate = issue_certificate(enrolment=enrolment, issued_by=personas["administrator"])
+    certificate = issue_certificate(enrolment=signed(enrolment), issued_by=personas["administrator"])
     return {
         **personas,
         "program": program,

@@ -4,12 +4,13 @@ from django.contrib.auth.signals import user_logged_in
 
 
 class TrainingTrackerConfig(AppConfig):
-    """The project itself as an app: it holds no models, only the wiring of the session limits."""
+    """The project itself as an app: it holds no models, only the wiring of the session limits and checks."""
 
     name = "trainingtracker"
     verbose_name = "trainingtracker"
 
     def ready(self):
+        from trainingtracker import checks  # noqa: F401 (registers the system checks)
         from trainingtracker.middleware import stamp_session_start
 
         user_logged_in.connect(stamp_session_start, dispatch_uid="trainingtracker.stamp_session_start")

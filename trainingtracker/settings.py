@@ -60,6 +60,16 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+
+# The address the public reaches the app at: the certificates' QR codes and verification links use it,
+# never the host an officer happened to use. Production must set it (manage.py check --deploy says so).
+PUBLIC_BASE_URL = (
+    os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
+)
+if PUBLIC_BASE_URL and not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"PUBLIC_BASE_URL must start with https:// or http://, not {PUBLIC_BASE_URL!r}"
+    )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

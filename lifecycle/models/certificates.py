@@ -3,6 +3,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -134,9 +135,29 @@ class Certificate(models.Model):
         return reverse("lifecycle:certificate_pdf", args=[self.pk])
 
     def get_verification_url(self):
-        """The path of the public verification page (make it absolute with the request)."""
+        """The path of the public verification page (public_verification_url makes it absolute)."""
         return reverse("lifecycle:verify", args=[self.token])
+
+    @property
+    def public_verification_url(self):
+        """The address the QR code and the links carry: PUBLIC_BASE_URL, never the request's host.
+
+        A demo certificate's address says so too (?demo=1), for whoever reads the scanned text. Reads
+        enrolment.participant (select_related it). Raises ImproperlyConfigured without PUBLIC_BASE_URL.
+        """
+        base = settings.PUBLIC_BASE_URL
+        if not base:
+            raise ImproperlyConfigured(
+                "PUBLIC_BASE_URL must be set for the certificates' verification links."
+            )
+        suffix = "?demo=1" if self.is_demo else ""
+        return f"{base.rstrip('/')}{self.get_verification_url()}{suffix}"
 
     @property
     def is_valid(self):
         return self.revoked_at is None
+
+    @property
+    def is_demo(self):
+        """A synthetic demo participant's certificate: never a real one, wherever it is shown."""
+        return self.enrolment.participant.is_demo

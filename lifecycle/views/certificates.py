@@ -139,7 +139,7 @@ def certificate_pdf(request, pk):
     try:
         pdf = render_certificate_pdf(
             certificate,
-            verification_url=request.build_absolute_uri(certificate.get_verification_url()),
+            verification_url=certificate.public_verification_url,
             jp=program_jp(certificate.enrolment.program),
         )
     except PdfFontMissing:
@@ -163,7 +163,7 @@ def certificate_zip(request, pk):
     try:
         archive = build_certificates_zip(
             certificates,
-            url_for=lambda certificate: request.build_absolute_uri(certificate.get_verification_url()),
+            url_for=lambda certificate: certificate.public_verification_url,
             jp=program_jp(program),
         )
     except PdfFontMissing:
@@ -218,14 +218,20 @@ def certificate_reissue(request, pk):
 
 @never_cache
 def verify_certificate(request, token):
-    """Public: confirms a certificate by its unguessable token, showing only what confirms it."""
+    """Public: confirms a certificate by its unguessable token, showing only what confirms it: the name,
+    the training, the number and date of issue to match the paper, the issuing body, and for a revoked
+    certificate when it was revoked and the number of its replacement. A demo participant's certificate
+    is shown as demo, never as valid. One query."""
     certificate = (
-        Certificate.objects.select_related("enrolment__participant", "enrolment__program")
+        Certificate.objects.select_related(
+            "enrolment__participant", "enrolment__program", "organiser", "replaced_by"
+        )
         .filter(token=token)
         .first()
     )
     if certificate is None:
         raise Http404
+    replacement = getattr(certificate, "replaced_by", None)  # reverse one-to-one: absent when none
     response = render(
         request,
         "lifecycle/verify.html",
@@ -234,7 +240,13 @@ def verify_certificate(request, token):
             "program_title": certificate.enrolment.program.title,
             "year": certificate.enrolment.program.year,
             "qualification": certificate.qualification,
-            "valid": certificate.is_valid,
+            "number": certificate.number,
+            "issued_on": certificate.issued_on,
+            "issuer": certificate.organiser.name,
+            "revoked_on": certificate.revoked_at,
+            "replacement_number": replacement.number if replacement is not None else "",
+            "demo": certificate.is_demo,
+            "valid": certificate.is_valid and not certificate.is_demo,
         },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -140,6 +140,22 @@ def normalize_spaces(value):
 class Institution(models.Model):
     name = models.CharField(_("name"), max_length=255, validators=[validate_visible_name])
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9.-]+\Z",
+                _("Use only letters, digits, '-' and '.', without spaces."),
+                code="institution_code_invalid",
+            )
+        ],
+        help_text=_(
+            "Short, without spaces, for example BPSDM-BTN. An organiser's certificate numbers carry it "
+            "as {organiser}."
+        ),
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=InstitutionKind.choices)
     province = models.CharField(_("province"), max_length=40, blank=True, choices=[(p, p) for p in PROVINCES])
     parent = models.ForeignKey(
@@ -160,6 +176,12 @@ class Institution(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="institution_unique_name_ci"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~models.Q(code=""),
+                name="institution_unique_code",
+                violation_error_message=_("Another institution already has this code."),
+            ),
         ]
 
     def __str__(self):

@@ -69,20 +69,30 @@ def position_rank(expression):
     )
 
 
+# The fields a number format may name, with sample values. {organiser} is the organiser's code
+# (Institution.code), never its name: a certificate number holds no spaces.
 CERTIFICATE_NUMBER_FIELDS = {
     "seq": 1,
     "year": 2025,
-    "type": "PKN Tingkat II",
     "code": "PKN-2",
-    "organiser": "BPSDM Provinsi Banten",
+    "organiser": "BPSDM-BTN",
     "angkatan": "XLIII",
 }
+
+
+def certificate_number_has_space(number):
+    return any(character.isspace() for character in number)
+
+
+def certificate_number_field_names(value):
+    """The field names in a number format ({seq:03d} gives seq). Raises ValueError when it cannot parse."""
+    return {name for _text, name, _spec, _conv in string.Formatter().parse(value) if name is not None}
 
 
 def validate_certificate_number_format(value):
     """The format must name {seq} and only the known fields, and must format without error."""
     try:
-        names = {name for _text, name, _spec, _conv in string.Formatter().parse(value) if name is not None}
+        names = certificate_number_field_names(value)
         value.format(**CERTIFICATE_NUMBER_FIELDS)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         names = None
@@ -95,6 +105,12 @@ def validate_certificate_number_format(value):
     if "seq" not in names:
         raise ValidationError(
             _("The format must contain {seq}, the running number."), code="certificate_format_without_seq"
+        )
+    if certificate_number_has_space(value.format(**CERTIFICATE_NUMBER_FIELDS)):
+        raise ValidationError(
+            _("Certificate numbers must not contain spaces; this format gives %(example)s."),
+            code="certificate_format_with_space",
+            params={"example": repr(value.format(**CERTIFICATE_NUMBER_FIELDS))},
         )
 
 
@@ -128,7 +144,8 @@ class ProgramTypeRules(models.Model):
         validators=[validate_certificate_number_format],
         help_text=_(
             "Fields: {seq} running number per organiser and year ({seq:03d} pads it to three digits), "
-            "{year}, {type}, {code}, {organiser}, {angkatan}."
+            "{year}, {code} (of the program type), {organiser} (the organiser's code), {angkatan}. "
+            "No spaces."
         ),
     )
     signer_name = models.CharField(
@@ -158,14 +175,23 @@ class ProgramTypeRules(models.Model):
     def __str__(self):
         return str(self.program_type)
 
+    def uses_organiser_code(self):
+        try:
+            return "organiser" in certificate_number_field_names(self.certificate_number_format)
+        except ValueError:
+            return False  # the format itself is reported as not valid
+
     def format_certificate_number(self, *, sequence, program):
-        organiser = program.organiser
+        """The number of the `sequence`th certificate of the program's organiser and year.
+
+        Raises ValueError, KeyError or IndexError when the saved format cannot number (an edit that skipped
+        validation, or a field no longer offered such as {type}).
+        """
         return self.certificate_number_format.format(
             seq=sequence,
             year=program.year,
-            type=program.program_type.abbreviation,
             code=program.program_type.code.upper(),
-            organiser=organiser.short_name or organiser.name,
+            organiser=program.organiser.code,
             angkatan=program.angkatan_roman,
         )
 

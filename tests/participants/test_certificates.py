@@ -48,7 +48,9 @@ def numbers(program=None):
 
 
 def banten_program(**kwargs):
-    organiser = InstitutionFactory(name="Badan Pengembangan SDM Provinsi Banten", short_name="BPSDM Banten")
+    organiser = InstitutionFactory(
+        name="Badan Pengembangan SDM Provinsi Banten", short_name="BPSDM Banten", code="BPSDM-BTN"
+    )
     return ProgramFactory(organiser=organiser, capacity=20, **kwargs)
 
 
@@ -63,9 +65,9 @@ def test_certificate_numbers_follow_the_configured_format_without_gaps():
         issue_certificate(enrolment=enrolment, issued_by=None)
 
     assert numbers() == [
-        "001/STTP/PKN-2/BPSDM Banten/2025",
-        "002/STTP/PKN-2/BPSDM Banten/2025",
-        "003/STTP/PKN-2/BPSDM Banten/2025",
+        "001/STTP/PKN-2/BPSDM-BTN/2025",
+        "002/STTP/PKN-2/BPSDM-BTN/2025",
+        "003/STTP/PKN-2/BPSDM-BTN/2025",
     ]
     assert CertificateCounter.objects.get().last_number == 3
 
@@ -78,7 +80,7 @@ def test_certificate_number_format_edited_by_an_administrator_is_used():
 
     certificate = issue_certificate(enrolment=passed_enrolment(program=program), issued_by=None)
 
-    assert certificate.number == "STTP-00001/BPSDM Banten/2025"
+    assert certificate.number == "STTP-00001/BPSDM-BTN/2025"
 
 
 @pytest.mark.parametrize(
@@ -87,15 +89,15 @@ def test_certificate_number_format_edited_by_an_administrator_is_used():
         ("{year}/STTP", "The format must contain {seq}, the running number."),
         (
             "{seq}/{unknown}",
-            "Use only the fields {seq}, {year}, {type}, {code}, {organiser}, {angkatan} in braces, for example {seq:03d}/STTP/{year}.",
+            "Use only the fields {seq}, {year}, {code}, {organiser}, {angkatan} in braces, for example {seq:03d}/STTP/{year}.",
         ),
         (
             "{seq:03d/{year}",
-            "Use only the fields {seq}, {year}, {type}, {code}, {organiser}, {angkatan} in braces, for example {seq:03d}/STTP/{year}.",
+            "Use only the fields {seq}, {year}, {code}, {organiser}, {angkatan} in braces, for example {seq:03d}/STTP/{year}.",
         ),
         (
             "{}/STTP",
-            "Use only the fields {seq}, {year}, {type}, {code}, {organiser}, {angkatan} in braces, for example {seq:03d}/STTP/{year}.",
+            "Use only the fields {seq}, {year}, {code}, {organiser}, {angkatan} in braces, for example {seq:03d}/STTP/{year}.",
         ),
     ],
 )
@@ -260,7 +262,7 @@ def test_certificate_pdf_holds_the_name_number_nip_and_verification_address():
     text = pdf_text(render_certificate_pdf(certificate, verification_url=url, jp=332))
 
     assert "Dr. Ñoman Śuryadi" in text
-    assert "001/STTP/PKN-2/BPSDM Banten/2025" in text
+    assert "001/STTP/PKN-2/BPSDM-BTN/2025" in text
     assert "19860926 201505 1 001" in text
     assert "Serang, 26 September 1986" in text
     assert "SANGAT MEMUASKAN" in text
@@ -278,13 +280,14 @@ def test_certificate_qr_encodes_the_verification_address():
 
 
 @needs_pdftotext
-def test_certificate_pdf_download_carries_the_absolute_verification_address(admin_client):
+def test_certificate_pdf_download_carries_the_public_verification_address(admin_client, settings):
+    settings.PUBLIC_BASE_URL = "https://tracker.example.go.id"
     certificate = certificate_with_person()
 
     response = admin_client.get(reverse("lifecycle:certificate_pdf", args=[certificate.pk]))
 
     assert response["Content-Type"] == "application/pdf"
-    assert f"http://testserver/verify/{certificate.token}/" in pdf_text(response.content)
+    assert f"https://tracker.example.go.id/verify/{certificate.token}/" in pdf_text(response.content)
 
 
 @needs_pdftotext
@@ -344,10 +347,10 @@ def test_verification_page_needs_no_login_and_shows_only_what_confirms(client):
         "year": 2025,
         "qualification": "Sangat Memuaskan",
     }
+    assert certificate.number in page  # to match the paper
     for secret in (
         participant.nip,
         "19860926 201505 1 001",
-        certificate.number,
         "Serang",
         "siti@example.go.id",
         participant.institution.name,
@@ -470,7 +473,7 @@ def test_register_csv_has_a_bom_a_header_and_masks_the_nip_without_permission(en
             "Reason for the revocation",
         ],
         [
-            "001/STTP/PKN-2/BPSDM Banten/2025",
+            "001/STTP/PKN-2/BPSDM-BTN/2025",
             "valid",
             "2025-10-07",
             "'=HYPERLINK(1)",
@@ -478,7 +481,7 @@ def test_register_csv_has_a_bom_a_header_and_masks_the_nip_without_permission(en
             certificate.enrolment.participant.institution.name,
             "Sangat Memuaskan",
             "90.00",
-            "",
+            "Untung Saritomo",
             "",
             "",
             "",
@@ -714,7 +717,7 @@ def test_certificate_page_queries_do_not_grow_with_the_program(
 def test_certificate_number_format_making_too_long_numbers_is_refused():
     program = banten_program()
     ProgramTypeRules.objects.filter(program_type=program.program_type).update(
-        certificate_number_format="{seq:>200}"
+        certificate_number_format="{seq:0>200}"
     )
 
     with pytest.raises(ValidationError) as error:

@@ -30,7 +30,7 @@ from tests.factories import (
     ProgramTypeFactory,
     SessionFactory,
 )
-from tests.lifecycle_support import score_all
+from tests.lifecycle_support import score_all, signed
 from trainingtracker.files import PdfFontMissing, find_font, neutralise
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def cohort():
     2-JP opening; by sessions it would be 66.7 %); she has every score (86.45, Memuaskan) and a certificate.
     Andi attended his one recorded session and has one score of four (no final score yet).
     """
-    organiser = InstitutionFactory(name="BPSDM Provinsi Banten", short_name="BPSDM Banten")
+    organiser = InstitutionFactory(name="BPSDM Provinsi Banten", short_name="BPSDM Banten", code="BPSDM-BTN")
     program = ProgramFactory(
         title="PKN Tingkat II Banten 2025",
         angkatan=1,
@@ -132,7 +132,7 @@ def cohort():
     AttendanceFactory(enrolment=andi_enrolment, session=sessions[0])
     score_all(zoe_enrolment, [90, 85, 80, 88])  # weights 20, 25, 15, 40: 86.45
     EvaluationScoreFactory(enrolment=andi_enrolment, score=Decimal("75"))
-    issue_certificate(enrolment=zoe_enrolment, issued_by=None)
+    issue_certificate(enrolment=signed(zoe_enrolment), issued_by=None)
     return program
 
 
@@ -200,7 +200,7 @@ ZOE = [
     "84.6",
     "86.45",
     "Memuaskan",
-    "001/STTP/PKN-2/BPSDM Banten/2025",
+    "001/STTP/PKN-2/BPSDM-BTN/2025",
 ]
 
 
@@ -240,7 +240,7 @@ def test_roster_xlsx_has_typed_cells_a_frozen_header_and_widths(english, adminis
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == ROSTER_HEADER
     assert values[1] == [1, *ANDI[1:9], None, None, None, None, None, None, "kelas B", 100, None, None, None]
-    assert values[2] == [2, *ZOE[1:15], None, 84.6, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"]
+    assert values[2] == [2, *ZOE[1:15], None, 84.6, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM-BTN/2025"]
     assert [sheet.cell(3, column).data_type for column in (17, 18)] == ["n", "n"]
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["C"].width == pytest.approx(34, abs=1)
@@ -808,15 +808,15 @@ def test_history_certificate_number_is_the_valid_certificates_in_every_format(
     sheet = xlsx_book(english.get(url("history", "xlsx"))).worksheets[0]
     text = pdf_text(english.get(url("history", "pdf")).content)
 
-    assert reissued.number == "002/STTP/PKN-2/BPSDM Banten/2025"
+    assert reissued.number == "002/STTP/PKN-2/BPSDM-BTN/2025"
     assert [row[9:] for row in csv_data] == [
         ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
         ["100.0", "", "", ""],
-        ["84.6", "86.45", "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+        ["84.6", "86.45", "Memuaskan", "002/STTP/PKN-2/BPSDM-BTN/2025"],
     ]
     assert [list(row[9:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         [100, None, None, None],
-        [84.6, 86.45, "Memuaskan", "002/STTP/PKN-2/BPSDM Banten/2025"],
+        [84.6, 86.45, "Memuaskan", "002/STTP/PKN-2/BPSDM-BTN/2025"],
     ]
     zoe_line = next(line for line in text.splitlines() if "Zoë" in line)
     assert zoe_line.split()[-4:-1] == ["84.6", "86.45", "Memuaskan"]
@@ -833,11 +833,11 @@ def test_enrolments_export_lifecycle_columns_in_csv_xlsx_and_pdf(english, admini
     assert [row[15:] for row in csv_data] == [
         ["Attendance (%)", "Final score", "Qualification", "Certificate number"],
         ["100.0", "", "", ""],
-        ["84.6", "86.45", "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+        ["84.6", "86.45", "Memuaskan", "001/STTP/PKN-2/BPSDM-BTN/2025"],
     ]
     assert [list(row[15:]) for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         [100, None, None, None],
-        [84.6, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM Banten/2025"],
+        [84.6, 86.45, "Memuaskan", "001/STTP/PKN-2/BPSDM-BTN/2025"],
     ]
     assert sheet["Q3"].data_type == "n"
     zoe_line = next(line for line in text.splitlines() if "Dr. Zoë" in line)
@@ -945,12 +945,12 @@ def test_lifecycle_columns_at_the_edges_of_the_rules_in_every_dataset(english, a
         component=EvaluationComponent.objects.filter(program_type=cohort.program_type).first(),
     )
     reissued = reissue_certificate(
-        certificate=issue_certificate(enrolment=enrolments["E"], issued_by=None),
+        certificate=issue_certificate(enrolment=signed(enrolments["E"]), issued_by=None),
         reason="Nama salah eja",
         issued_by=administrator,
     )
     revoke_certificate(
-        certificate=issue_certificate(enrolment=enrolments["A"], issued_by=None),
+        certificate=issue_certificate(enrolment=signed(enrolments["A"]), issued_by=None),
         reason="Terbit keliru",
         revoked_by=administrator,
     )

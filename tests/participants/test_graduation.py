@@ -15,7 +15,7 @@ from tests.factories import (
     ProgramFactory,
     SeminarFactory,
 )
-from tests.lifecycle_support import score_all
+from tests.lifecycle_support import score_all, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_decision_that_needs_a_seat_in_a_full_program_is_refused():
 
 def test_decision_no_longer_passed_revokes_the_certificate():
     enrolment = EnrolmentFactory(status=EnrolmentStatus.PASSED)
-    certificate = issue_certificate(enrolment=enrolment, issued_by=None)
+    certificate = issue_certificate(enrolment=signed(enrolment), issued_by=None)
 
     decide_graduation(
         enrolment=enrolment, outcome=EnrolmentStatus.DISMISSED, decided_by=None, note="Pelanggaran disiplin"

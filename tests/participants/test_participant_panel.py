@@ -18,7 +18,7 @@ from tests.factories import (
     ParticipantFactory,
     ProgramFactory,
 )
-from tests.lifecycle_support import persona, score_all
+from tests.lifecycle_support import persona, score_all, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_participant_panel_shows_attendance_scores_graduation_certificate_and_ap
     decide_graduation(
         enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None, note="Revisi diterima"
     )
-    first = issue_certificate(enrolment=enrolment, issued_by=None)
+    first = issue_certificate(enrolment=signed(enrolment), issued_by=None)
     current = reissue_certificate(certificate=first, reason="Nama diperbaiki", issued_by=None)
     appointment = AppointmentFactory(participant=participant)
 
@@ -96,7 +96,7 @@ def test_participant_partial_renders_the_warning_and_the_certificate_links():
     participant = ParticipantFactory()
     enrolment = enrol(participant, attended=8, absent=2, scores=[95, 95, 95, 95])
     decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
-    certificate = issue_certificate(enrolment=enrolment, issued_by=None)
+    certificate = issue_certificate(enrolment=signed(enrolment), issued_by=None)
 
     html = render_to_string(
         "lifecycle/_participant_panel.html",
@@ -114,7 +114,7 @@ def test_participant_partial_hides_the_pdf_link_without_personal_data_permission
     enrolment = enrol(participant, attended=1, absent=0, scores=None)
     enrolment.status = EnrolmentStatus.PASSED
     enrolment.save()
-    certificate = issue_certificate(enrolment=enrolment, issued_by=None)
+    certificate = issue_certificate(enrolment=signed(enrolment), issued_by=None)
 
     html = render_to_string(
         "lifecycle/_participant_panel.html",
@@ -135,7 +135,7 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
     user = persona("administrator")
     enrolment = enrol(participant, attended=3, absent=1, scores=[80, 80, 80, 80])
     decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
-    issue_certificate(enrolment=enrolment, issued_by=None)
+    issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=participant)
 
     def count():
@@ -152,7 +152,7 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
             participant, attended=2, absent=2, scores=[70, 70, 70, 70], start=datetime.date(year, 6, 1)
         )
         decide_graduation(enrolment=more, outcome=EnrolmentStatus.PASSED, decided_by=None)
-        issue_certificate(enrolment=more, issued_by=None)
+        issue_certificate(enrolment=signed(more), issued_by=None)
         AppointmentFactory(participant=participant, appointed_on=datetime.date(year, 12, 1))
     html = count()
 

@@ -28,6 +28,7 @@ from tests.factories import (
     SeminarFactory,
     SessionFactory,
 )
+from tests.lifecycle_support import signed
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +110,7 @@ def full_record(personas):
     AttendanceFactory(enrolment=enrolment, session=SessionFactory(program=program))
     EvaluationScoreFactory(enrolment=enrolment, score=Decimal("85.50"))
     GraduationDecision.objects.create(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, note="Lulus")
-    certificate = issue_certificate(enrolment=enrolment, issued_by=personas["administrator"])
+    certificate = issue_certificate(enrolment=signed(enrolment), issued_by=personas["administrator"])
     AppointmentFactory(participant=participant, position="Kepala Dinas")
     return participant, enrolment, certificate
 
@@ -257,7 +258,7 @@ def old_and_recent(personas):
     old.position = "Kepala Bidang Umum"
     old.save()
     enrolment = EnrolmentFactory(participant=old, program=old_program, status=EnrolmentStatus.PASSED)
-    certificate = issue_certificate(enrolment=enrolment, issued_by=personas["administrator"])
+    certificate = issue_certificate(enrolment=signed(enrolment), issued_by=personas["administrator"])
     both = ParticipantFactory(institution=personas["institution_b"])
     EnrolmentFactory(participant=both, program=old_program, status=EnrolmentStatus.PASSED)
     EnrolmentFactory(participant=both, program=recent_program, status=EnrolmentStatus.ACTIVE)
@@ -443,7 +444,7 @@ def test_page_masks_personal_data_for_staff_and_shows_it_to_liaison(
     client, english, personas, enrolled, which
 ):
     participant, program, enrolment = enrolled
-    issue_certificate(enrolment=enrolment, issued_by=personas["administrator"])
+    issue_certificate(enrolment=signed(enrolment), issued_by=personas["administrator"])
     url = {
         "participant": reverse("reports:participant", args=[participant.pk]),
         "institution": reverse("reports:institution", args=[personas["unit_a"].pk]),

@@ -24,7 +24,7 @@ from tests.factories import (
     SeminarFactory,
     SessionFactory,
 )
-from tests.lifecycle_support import persona, score_all
+from tests.lifecycle_support import persona, score_all, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def add_participant(program, *, attended, absent, final, institution=None, name=
     examiner = PersonFactory()
     for aspect in SeminarAspect.objects.filter(program_type=program.program_type, kind="results"):
         SeminarScore.objects.create(seminar=seminar, examiner=examiner, aspect=aspect, score=80)
-    issue_certificate(enrolment=enrolment, issued_by=None)
+    issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=participant, appointed_on=datetime.date(2026, 1, 7))
     return enrolment
 

@@ -133,13 +133,26 @@ class Command(BaseCommand):
             )
         made = Institution.objects.bulk_create(rows, batch_size=self.batch_size)
         # Organisers: the LAN-like national body and one BPSDM per province (accredited bodies).
+        # Each with a code for its certificate numbers (unique per seed: DEMO-<seed>-<n>).
+        seed = tag.rsplit(" ", 1)[-1]
         organisers = Institution.objects.bulk_create(
-            [Institution(name=f"LAN {tag}", kind=InstitutionKind.NON_MINISTERIAL, is_demo=True)]
+            [
+                Institution(
+                    name=f"LAN {tag}",
+                    code=f"DEMO-{seed}-LAN",
+                    kind=InstitutionKind.NON_MINISTERIAL,
+                    is_demo=True,
+                )
+            ]
             + [
                 Institution(
-                    name=f"BPSDM {tag} Provinsi {p}", kind=InstitutionKind.PROVINCE, province=p, is_demo=True
+                    name=f"BPSDM {tag} Provinsi {p}",
+                    code=f"DEMO-{seed}-P{number:02d}",
+                    kind=InstitutionKind.PROVINCE,
+                    province=p,
+                    is_demo=True,
                 )
-                for p in PROVINCES
+                for number, p in enumerate(PROVINCES, start=1)
             ]
         )
         self.say(f"{len(made):,} institutions and {len(organisers)} organisers")

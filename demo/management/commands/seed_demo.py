@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.lifecycle import fill_lifecycle_demo
@@ -32,4 +33,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{target.title}: added {added} demo participants; {taken} of {target.capacity} seats taken."
             )
-        fill_lifecycle_demo(target, seed=settings.DEMO_SEED if seed is None else seed)
+        try:
+            fill_lifecycle_demo(target, seed=settings.DEMO_SEED if seed is None else seed)
+        except ValidationError as error:
+            # Certificates are refused when the program lacks what a printed STTP needs (a signer, the
+            # organiser's code): say what, and leave the participants in place.
+            raise CommandError("The demo lifecycle was not added: " + " ".join(error.messages)) from error
