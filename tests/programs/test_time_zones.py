@@ -31,7 +31,8 @@ PLACES = [
 
 
 def program_in(province, **kwargs):
-    organiser = InstitutionFactory(name=f"BPSDM Provinsi {province}", province=province)
+    code = "BPSDM-" + "".join(letter for letter in province.upper() if letter.isalpha())[:12]
+    organiser = InstitutionFactory(name=f"BPSDM Provinsi {province}", province=province, code=code)
     return ProgramFactory(organiser=organiser, **kwargs)
 
 
