@@ -224,6 +224,10 @@ class ProgramType(models.Model):
         return self.abbreviation
 
 
+# The years a program may fall in (its year and its start date's).
+PROGRAM_YEARS = (1990, 2100)
+
+
 class ProgramStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     ONGOING = "ongoing", _("In progress")
@@ -258,7 +262,7 @@ class Program(models.Model):
         ProgramType, verbose_name=_("program type"), on_delete=models.PROTECT, related_name="programs"
     )
     year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(1990), MaxValueValidator(2100)]
+        _("year"), validators=[MinValueValidator(PROGRAM_YEARS[0]), MaxValueValidator(PROGRAM_YEARS[1])]
     )
     angkatan = models.PositiveSmallIntegerField(
         _("angkatan (cohort number)"),
@@ -349,6 +353,19 @@ class Program(models.Model):
 
     def clean(self):
         super().clean()
+        first, last = PROGRAM_YEARS
+        if self.start_date and not first <= self.start_date.year <= last:
+            # Also keeps the end date (start + duration) within what a date can hold: 9999-12-01 + 107 days
+            # would overflow.
+            raise ValidationError(
+                {
+                    "start_date": ValidationError(
+                        _("The start date must fall in the years %(first)s to %(last)s."),
+                        code="program_start_out_of_range",
+                        params={"first": first, "last": last},
+                    )
+                }
+            )
         if self.year and self.start_date and self.year != self.start_date.year:
             raise ValidationError(
                 {

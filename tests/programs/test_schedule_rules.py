@@ -200,6 +200,22 @@ def test_admin_program_with_a_year_other_than_its_start_year_shows_the_error_on_
     assert program.year == 2025
 
 
+@pytest.mark.parametrize("start", ["9999-12-01", "0001-01-01", "2101-01-01"])
+def test_admin_program_starting_beyond_the_calendar_it_can_hold_is_refused_on_the_start_date(
+    admin_client, start
+):
+    program = ProgramFactory(year=2025, start_date=datetime.date(2025, 6, 23), duration_days=107)
+
+    response = program_change(admin_client, program, start_date=start, year=start[:4].lstrip("0"))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["start_date"] == [
+        "The start date must fall in the years 1990 to 2100."
+    ]
+    program.refresh_from_db()
+    assert program.start_date == datetime.date(2025, 6, 23)
+
+
 # Seeded data ----------------------------------------------------------------------------------------
 
 
