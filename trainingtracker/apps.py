@@ -4,16 +4,18 @@ from django.contrib.auth.signals import user_logged_in
 
 
 class TrainingTrackerConfig(AppConfig):
-    """The project itself as an app: it holds no models, only the wiring of the session limits and checks."""
+    """The project itself as an app: the users' preferences, the wiring of the session limits, the language
+    applied at login, and the checks."""
 
     name = "trainingtracker"
     verbose_name = "trainingtracker"
 
     def ready(self):
         from trainingtracker import checks  # noqa: F401 (registers the system checks)
-        from trainingtracker.middleware import stamp_session_start
+        from trainingtracker.middleware import apply_preferred_language, stamp_session_start
 
         user_logged_in.connect(stamp_session_start, dispatch_uid="trainingtracker.stamp_session_start")
+        user_logged_in.connect(apply_preferred_language, dispatch_uid="trainingtracker.preferred_language")
 
 
 class AdminConfig(admin_apps.AdminConfig):

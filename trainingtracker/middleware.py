@@ -9,6 +9,8 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from trainingtracker.models import UserPreference
+
 
 class LanguageMiddleware:
     """Indonesian unless the user chose otherwise (the language cookie set by the switcher).
@@ -26,8 +28,34 @@ class LanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        remembered = getattr(request, "preferred_language", None)  # set at login (apply_preferred_language)
+        if remembered:
+            remember_language(response, remembered)
+        response.headers.setdefault("Content-Language", remembered or language)
         return response
+
+
+def remember_language(response, language):
+    """Keep the language in its cookie for LANGUAGE_COOKIE_AGE (a year): it outlives the browser session."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+def apply_preferred_language(sender, request, user, **kwargs):
+    """user_logged_in receiver: the language the user chose before, on this or another computer, becomes
+    this browser's (the response sets the cookie, LanguageMiddleware)."""
+    language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    if request is not None and language in dict(settings.LANGUAGES):
+        request.preferred_language = language
+        translation.activate(language)
 
 
 class RequestHygieneMiddleware:

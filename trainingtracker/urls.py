@@ -9,7 +9,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin, a PDF, a download).
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     # Only what an intranet without outgoing e-mail can serve: no password reset by mail; an administrator
     # sets a new password in the admin.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
