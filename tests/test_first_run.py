@@ -80,3 +80,11 @@ def test_favicon_is_the_projects_own_icon(client):
 
     assert (response.status_code, response["Location"]) == (301, "/static/img/favicon.svg")
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
+
+
+def test_admin_carries_the_apps_name_in_indonesian(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+
+    assert "<title>Program, peserta, dan pelatihannya | Administrasi trainingtracker</title>" in page
+    assert "trainingtracker · Administrasi" in page
+    assert "Django" not in page.split("<body")[1]

@@ -3,6 +3,7 @@ from django.contrib.admin import helpers
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from trainingtracker.pagination import EstimatedCountPaginator
 
@@ -14,6 +15,9 @@ class AdminSite(admin.AdminSite):
     the list of apps and models the user may see, built and rendered each time (about 3 ms a page)."""
 
     enable_nav_sidebar = False
+    site_header = _("trainingtracker · Administration")
+    site_title = _("trainingtracker administration")
+    index_title = _("Programs, participants and their training")
 
     def get_app_list(self, request, app_label=None):
         """Worked out when a template first reads it: the index pages do, the other pages no longer do."""
