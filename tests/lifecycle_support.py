@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission, User
 
-from lifecycle.models import EvaluationScore
-from participants.models import EnrolmentStatus, Liaison
-from programs.models import EvaluationComponent
-from tests.factories import EnrolmentFactory
+from lifecycle.models import EvaluationScore, SeminarDecision
+from participants.models import ChangeProject, EnrolmentStatus, Liaison
+from programs.models import EvaluationComponent, SeminarKind
+from tests.factories import AttendanceFactory, ChangeProjectFactory, EnrolmentFactory, SeminarFactory
 
 ADMINISTRATOR, STAFF, LIAISON = "Administrator", "Staf", "Penghubung instansi"
 
@@ -54,3 +54,16 @@ def score_all(enrolment, values):
 
 def passed_enrolment(**kwargs):
     return EnrolmentFactory(status=EnrolmentStatus.PASSED, **kwargs)
+
+
+def meet_graduation_rules(enrolment, *, score=85):
+    """Give the enrolment what outcome "passed" needs: an attended session (100% attendance), every
+    component scored `score` (85: Memuaskan, a passing qualification) and an accepted results seminar of
+    its change project (made when missing). Returns the enrolment."""
+    AttendanceFactory(enrolment=enrolment)
+    score_all(enrolment, [score] * len(components_of(enrolment.program)))
+    project = ChangeProject.objects.filter(enrolment=enrolment).first() or ChangeProjectFactory(
+        enrolment=enrolment
+    )
+    SeminarFactory(change_project=project, kind=SeminarKind.RESULTS, decision=SeminarDecision.ACCEPTED)
+    return enrolment

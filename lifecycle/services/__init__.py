@@ -10,7 +10,7 @@ from lifecycle.services.certificates import (
     reissue_certificate,
     revoke_certificate,
 )
-from lifecycle.services.graduation import check_graduation, decide_graduation
+from lifecycle.services.graduation import check_graduation, decide_graduation, unmet_graduation_rules
 from lifecycle.services.seminars import save_seminar
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "reissue_certificate",
     "revoke_certificate",
     "save_seminar",
+    "unmet_graduation_rules",
 ]

@@ -15,7 +15,7 @@ from tests.factories import (
     ProgramFactory,
     SeminarFactory,
 )
-from tests.lifecycle_support import score_all
+from tests.lifecycle_support import meet_graduation_rules, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,8 @@ def test_decision_sets_the_enrolment_status_and_keeps_its_basis(admin_user):
     )
     enrolment = project.enrolment
     score_all(enrolment, [80, 90, 70, 85])
-    AttendanceFactory(enrolment=enrolment, session__jp=6)
-    AttendanceFactory(enrolment=enrolment, status="absent", session__jp=2)  # 6 of 8 JP
+    AttendanceFactory(enrolment=enrolment, session__jp=18)
+    AttendanceFactory(enrolment=enrolment, status="absent", session__jp=2)  # 18 of 20 JP: the minimum
     SeminarFactory(change_project=project, kind=SeminarKind.RESULTS, decision=SeminarDecision.ACCEPTED)
 
     decision = decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=admin_user)
@@ -41,12 +41,14 @@ def test_decision_sets_the_enrolment_status_and_keeps_its_basis(admin_user):
         decision.attendance_rate,
         decision.change_project_stage,
         decision.results_seminar_decision,
+        decision.overridden_rules,
+        decision.override_reason,
         decision.decided_by,
-    ) == ("passed", Decimal("83.00"), "Memuaskan", Decimal("75.0"), "reported", "accepted", admin_user)
+    ) == ("passed", Decimal("83.00"), "Memuaskan", Decimal("90.0"), "reported", "accepted", "", "", admin_user)
 
 
 def test_changed_decision_keeps_the_earlier_one_and_the_latest_is_current():
-    enrolment = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
+    enrolment = meet_graduation_rules(EnrolmentFactory(status=EnrolmentStatus.ACTIVE))
     first = decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED_DEFERRED, decided_by=None)
 
     second = decide_graduation(
@@ -88,7 +90,7 @@ def test_decision_that_needs_a_seat_in_a_full_program_is_refused():
     withdrawn = EnrolmentFactory(program=program, status=EnrolmentStatus.WITHDRAWN)
 
     with pytest.raises(ValidationError) as error:
-        decide_graduation(enrolment=withdrawn, outcome=EnrolmentStatus.PASSED, decided_by=None)
+        decide_graduation(enrolment=withdrawn, outcome=EnrolmentStatus.FAILED, decided_by=None)
 
     assert error.value.messages == ["The program has 1 seats; 2 would be taken."]
     assert GraduationDecision.objects.count() == 0
@@ -154,7 +156,10 @@ def test_admin_shows_a_recorded_decision_read_only(admin_client):
 
 def test_admin_action_records_graduation_for_the_selected_enrolments(admin_client):
     program = ProgramFactory()
-    enrolments = EnrolmentFactory.create_batch(2, program=program, status=EnrolmentStatus.ACTIVE)
+    enrolments = [
+        meet_graduation_rules(enrolment)
+        for enrolment in EnrolmentFactory.create_batch(2, program=program, status=EnrolmentStatus.ACTIVE)
+    ]
 
     admin_client.post(
         reverse("admin:participants_enrolment_changelist"),
