@@ -101,7 +101,11 @@ def test_participant_partial_renders_the_warning_and_the_certificate_links():
     participant = ParticipantFactory()
     enrolment = enrol(participant, attended=8, absent=2, scores=[95, 95, 95, 95])
     decide_graduation(
-        enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None, override=True, override_reason="x"
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        override=True,
+        override_reason="x",
     )
     certificate = issue_certificate(enrolment=enrolment, issued_by=None)
 
@@ -142,7 +146,11 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
     user = persona("administrator")
     enrolment = enrol(participant, attended=3, absent=1, scores=[80, 80, 80, 80])
     decide_graduation(
-        enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None, override=True, override_reason="x"
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        override=True,
+        override_reason="x",
     )
     issue_certificate(enrolment=enrolment, issued_by=None)
     AppointmentFactory(participant=participant)
@@ -161,7 +169,11 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
             participant, attended=2, absent=2, scores=[70, 70, 70, 70], start=datetime.date(year, 6, 1)
         )
         decide_graduation(
-            enrolment=more, outcome=EnrolmentStatus.PASSED, decided_by=None, override=True, override_reason="x"
+            enrolment=more,
+            outcome=EnrolmentStatus.PASSED,
+            decided_by=None,
+            override=True,
+            override_reason="x",
         )
         issue_certificate(enrolment=more, issued_by=None)
         AppointmentFactory(participant=participant, appointed_on=datetime.date(year, 12, 1))
