@@ -33,7 +33,7 @@ from lifecycle.services import (
     revoke_certificate,
 )
 from participants import admin as participants_admin
-from participants.models import ChangeProject, Enrolment, Participant
+from participants.models import ChangeProject, Enrolment, EnrolmentStatus, Participant
 from programs.models import EvaluationComponent
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 
@@ -79,6 +79,22 @@ def record_graduation(modeladmin, request, queryset):
         % {"count": decided},
         messages.SUCCESS if decided else messages.WARNING,
     )
+
+
+@admin.action(description=_("Change the status of the selected enrolments"), permissions=["change"])
+def set_status(modeladmin, request, queryset):
+    """The participants app's set_status, except to "passed": that is a graduation decision, which
+    record_graduation takes through the graduation rules (or their override) and records with its basis."""
+    if request.POST.get("status", "") == EnrolmentStatus.PASSED:
+        modeladmin.message_user(
+            request,
+            _(
+                "Passed is a graduation decision: record it with the action that records one (it checks the rules)."
+            ),
+            messages.ERROR,
+        )
+        return
+    participants_admin.set_status(modeladmin, request, queryset)
 
 
 @admin.action(
@@ -507,7 +523,10 @@ class ParticipantAdmin(participants_admin.ParticipantAdmin):
 @admin.register(Enrolment)
 class EnrolmentAdmin(participants_admin.EnrolmentAdmin):
     action_form = GraduationActionForm
-    actions = [*participants_admin.EnrolmentAdmin.actions, record_graduation, issue_selected_certificates]
+    actions = [
+        set_status if action is participants_admin.set_status else action
+        for action in participants_admin.EnrolmentAdmin.actions
+    ] + [record_graduation, issue_selected_certificates]
     inlines = [EvaluationScoreInline, GraduationDecisionInline, CertificateInline]
 
     def save_formset(self, request, form, formset, change):

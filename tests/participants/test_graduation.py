@@ -572,3 +572,35 @@ def test_admin_decision_list_filters_the_overrides(english_admin):
     }
 
     assert shown == {"yes": [override.pk], "no": [plain.pk]}
+
+
+def test_admin_status_action_refuses_passed_and_points_to_the_graduation_decision(english_admin):
+    enrolment = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
+
+    response = english_admin.post(
+        reverse("admin:participants_enrolment_changelist"),
+        {"action": "set_status", "status": "passed", "_selected_action": [enrolment.pk]},
+        follow=True,
+    )
+
+    messages = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert messages == [
+        (
+            "error",
+            "Passed is a graduation decision: record it with the action that records one (it checks the rules).",
+        )
+    ]
+    enrolment.refresh_from_db()
+    assert (enrolment.status, GraduationDecision.objects.count()) == ("active", 0)
+
+
+def test_admin_status_action_still_sets_other_statuses(english_admin):
+    enrolment = EnrolmentFactory(status=EnrolmentStatus.ACTIVE)
+
+    english_admin.post(
+        reverse("admin:participants_enrolment_changelist"),
+        {"action": "set_status", "status": "withdrawn", "_selected_action": [enrolment.pk]},
+    )
+
+    enrolment.refresh_from_db()
+    assert enrolment.status == "withdrawn"
