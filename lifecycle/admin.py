@@ -37,9 +37,16 @@ from lifecycle.services import (
     update_project_stage,
 )
 from participants import admin as participants_admin
-from participants.models import ChangeProject, Enrolment, Participant
+from participants.models import ChangeProject, Enrolment, EnrolmentStatus, Participant
 from programs.models import EvaluationComponent, SeminarKind
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
+
+
+class GraduationActionForm(participants_admin.EnrolmentActionForm):
+    """The enrolment list's action bar, with the override of the graduation rules for record_graduation."""
+
+    override = forms.BooleanField(label=_("override the graduation rules"), required=False)
+    override_reason = forms.CharField(label=_("reason for the override"), max_length=255, required=False)
 
 
 @admin.action(
@@ -52,6 +59,7 @@ def record_graduation(modeladmin, request, queryset):
             request, _("Choose the outcome as the new status beside the action."), messages.ERROR
         )
         return
+    override = forms.CheckboxInput().value_from_datadict(request.POST, {}, "override")
     decided = 0
     for enrolment in queryset.select_related("participant", "program"):
         try:
@@ -60,6 +68,8 @@ def record_graduation(modeladmin, request, queryset):
                 outcome=outcome,
                 decided_by=request.user,
                 note=request.POST.get("note", ""),
+                override=override,
+                override_reason=request.POST.get("override_reason", ""),
             )
         except ValidationError as error:
             modeladmin.message_user(request, f"{enrolment}: {' '.join(error.messages)}", messages.ERROR)
@@ -71,8 +81,24 @@ def record_graduation(modeladmin, request, queryset):
             "%(count)d graduation decision recorded.", "%(count)d graduation decisions recorded.", decided
         )
         % {"count": decided},
-        messages.SUCCESS,
+        messages.SUCCESS if decided else messages.WARNING,
     )
+
+
+@admin.action(description=_("Change the status of the selected enrolments"), permissions=["change"])
+def set_status(modeladmin, request, queryset):
+    """The participants app's set_status, except to "passed": that is a graduation decision, which
+    record_graduation takes through the graduation rules (or their override) and records with its basis."""
+    if request.POST.get("status", "") == EnrolmentStatus.PASSED:
+        modeladmin.message_user(
+            request,
+            _(
+                "Passed is a graduation decision: record it with the action that records one (it checks the rules)."
+            ),
+            messages.ERROR,
+        )
+        return
+    participants_admin.set_status(modeladmin, request, queryset)
 
 
 @admin.action(
@@ -122,6 +148,8 @@ class GraduationDecisionInline(ReadOnlyInline):
         "qualification",
         "attendance_rate",
         "note",
+        "overridden_rules",
+        "override_reason",
         "decided_by",
     ]
     readonly_fields = fields
@@ -268,17 +296,42 @@ class EvaluationScoreAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
 
 
 class GraduationDecisionForm(forms.ModelForm):
+    override = forms.BooleanField(
+        label=_("override the graduation rules"),
+        required=False,
+        help_text=_("Only for a decision the rules refuse; give the reason below. Both are kept and shown."),
+    )
+
     class Meta:
         model = GraduationDecision
-        fields = ["enrolment", "outcome", "note"]
+        fields = ["enrolment", "outcome", "note", "override", "override_reason"]
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("enrolment") and cleaned.get("outcome"):
             check_graduation(
-                enrolment=cleaned["enrolment"], outcome=cleaned["outcome"], note=cleaned.get("note")
+                enrolment=cleaned["enrolment"],
+                outcome=cleaned["outcome"],
+                note=cleaned.get("note"),
+                override=cleaned.get("override", False),
+                override_reason=cleaned.get("override_reason"),
             )
         return cleaned
+
+
+class OverrideFilter(admin.SimpleListFilter):
+    title = _("decided by override")
+    parameter_name = "override"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overrides()
+        if self.value() == "no":
+            return queryset.filter(overridden_rules="")
+        return queryset
 
 
 @admin.register(GraduationDecision)
@@ -293,11 +346,12 @@ class GraduationDecisionAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
         "final_score",
         "qualification",
         "attendance_rate",
+        "overridden",
         "decided_by",
         "decided_at",
     ]
-    list_filter = ["outcome", "enrolment__program__program_type", "enrolment__program__year"]
-    search_fields = ["enrolment__participant__name", "enrolment__participant__nip", "note"]
+    list_filter = ["outcome", OverrideFilter, "enrolment__program__program_type", "enrolment__program__year"]
+    search_fields = ["enrolment__participant__name", "enrolment__participant__nip", "note", "override_reason"]
     list_select_related = ["enrolment__participant", "enrolment__program", "decided_by"]
     autocomplete_fields = ["enrolment"]
     date_hierarchy = "decided_at"
@@ -305,7 +359,7 @@ class GraduationDecisionAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["enrolment", "outcome", "note"]
+            return ["enrolment", "outcome", "note", "override", "override_reason"]
         return [
             "enrolment",
             "outcome",
@@ -315,6 +369,8 @@ class GraduationDecisionAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
             "change_project_stage",
             "results_seminar_decision",
             "note",
+            "overridden_rules",
+            "override_reason",
             "decided_by",
             "decided_at",
         ]
@@ -327,7 +383,12 @@ class GraduationDecisionAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         decision = decide_graduation(
-            enrolment=obj.enrolment, outcome=obj.outcome, decided_by=request.user, note=obj.note
+            enrolment=obj.enrolment,
+            outcome=obj.outcome,
+            decided_by=request.user,
+            note=obj.note,
+            override=form.cleaned_data["override"],
+            override_reason=obj.override_reason,
         )
         obj.pk, obj.decided_at, obj.decided_by = decision.pk, decision.decided_at, decision.decided_by
 
@@ -338,6 +399,10 @@ class GraduationDecisionAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("program"))
     def program(self, obj):
         return obj.enrolment.program
+
+    @admin.display(description=_("override"), boolean=True)
+    def overridden(self, obj):
+        return obj.is_override
 
 
 @admin.register(CertificateCounter)
@@ -470,7 +535,11 @@ class ParticipantAdmin(participants_admin.ParticipantAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(participants_admin.EnrolmentAdmin):
-    actions = [*participants_admin.EnrolmentAdmin.actions, record_graduation, issue_selected_certificates]
+    action_form = GraduationActionForm
+    actions = [
+        set_status if action is participants_admin.set_status else action
+        for action in participants_admin.EnrolmentAdmin.actions
+    ] + [record_graduation, issue_selected_certificates]
     inlines = [EvaluationScoreInline, GraduationDecisionInline, CertificateInline]
 
     def save_formset(self, request, form, formset, change):

@@ -5,10 +5,10 @@ This is the one place where the programs app reads participants' data, because t
 shows it; participants still never import from here.
 """
 
-from django.db.models import Case, Count, Q, Sum, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, When
 from django.utils import timezone
 
-from lifecycle.models import Certificate, EnrolmentResult, Seminar, SeminarDecision
+from lifecycle.models import Certificate, EnrolmentResult, GraduationDecision, Seminar, SeminarDecision
 from lifecycle.panels import count_appointments, first_appointment_on
 from participants.access import scope_by_enrolment, scope_enrolments
 from participants.models import (
@@ -65,7 +65,10 @@ def program_panel(program, user, *, today=None):
         .with_attendance()
         .with_results()
         .annotate(  # for the alumni appointments: passed enrolments only
-            appointed_on=Case(When(status=EnrolmentStatus.PASSED, then=first_appointment_on()))
+            appointed_on=Case(When(status=EnrolmentStatus.PASSED, then=first_appointment_on())),
+            decided_by_override=Exists(
+                GraduationDecision.objects.current().overrides().filter(enrolment=OuterRef("pk"))
+            ),
         )
         .select_related("participant__institution", "change_project")
         .order_by("participant__name", "pk")
@@ -163,6 +166,7 @@ def program_panel(program, user, *, today=None):
         "attendance_rate": overall_rate,
         "attendance_warnings": warnings,
         "outcomes": outcomes,
+        "decided_by_override": sum(1 for e in enrolments if e.decided_by_override),
         "stages": stages,
         "projects": projects,
         "seminars": seminar_table,

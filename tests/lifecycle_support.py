@@ -4,10 +4,16 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission, User
 
-from lifecycle.models import EvaluationScore
-from participants.models import EnrolmentStatus, Liaison
-from programs.models import EvaluationComponent, ProgramRole, RoleKind
-from tests.factories import EnrolmentFactory, PersonFactory
+from lifecycle.models import EvaluationScore, SeminarDecision
+from participants.models import ChangeProject, EnrolmentStatus, Liaison
+from programs.models import EvaluationComponent, ProgramRole, RoleKind, SeminarKind
+from tests.factories import (
+    AttendanceFactory,
+    ChangeProjectFactory,
+    EnrolmentFactory,
+    PersonFactory,
+    SeminarFactory,
+)
 
 ADMINISTRATOR, STAFF, LIAISON = "Administrator", "Staf", "Penghubung instansi"
 
@@ -67,3 +73,16 @@ def signed(enrolment, *, name="Untung Saritomo", position="Kepala BPSDM"):
 def passed_enrolment(**kwargs):
     """A passed enrolment whose program has a signer: ready for a certificate."""
     return signed(EnrolmentFactory(status=EnrolmentStatus.PASSED, **kwargs))
+
+
+def meet_graduation_rules(enrolment, *, score=85):
+    """Give the enrolment what outcome "passed" needs: an attended session (100% attendance), every
+    component scored `score` (85: Memuaskan, a passing qualification) and an accepted results seminar of
+    its change project (made when missing). Returns the enrolment."""
+    AttendanceFactory(enrolment=enrolment)
+    score_all(enrolment, [score] * len(components_of(enrolment.program)))
+    project = ChangeProject.objects.filter(enrolment=enrolment).first() or ChangeProjectFactory(
+        enrolment=enrolment
+    )
+    SeminarFactory(change_project=project, kind=SeminarKind.RESULTS, decision=SeminarDecision.ACCEPTED)
+    return enrolment

@@ -121,14 +121,19 @@ def test_admin_set_status_action_changes_selected_enrolments(admin_client):
         admin_url(Enrolment, "changelist"),
         {
             "action": "set_status",
-            "status": EnrolmentStatus.PASSED,
+            "status": EnrolmentStatus.DID_NOT_FINISH,  # passed is a graduation decision
             "_selected_action": [e.pk for e in enrolments],
         },
         follow=True,
     )
 
-    assert list(Enrolment.objects.order_by("pk").values_list("status", flat=True)) == ["passed", "passed"]
-    assert [str(m) for m in response.context["messages"]] == ["2 pendaftaran kini berstatus Lulus."]
+    assert list(Enrolment.objects.order_by("pk").values_list("status", flat=True)) == [
+        "did_not_finish",
+        "did_not_finish",
+    ]
+    assert [str(m) for m in response.context["messages"]] == [
+        "2 pendaftaran kini berstatus Tidak menyelesaikan."
+    ]
 
 
 def test_admin_program_inline_refuses_more_enrolments_than_seats(admin_client):

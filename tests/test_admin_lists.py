@@ -111,17 +111,19 @@ def test_row_checkboxes_of_the_page_select_the_rows_of_an_action(admin_client):
 
     response = admin_client.post(
         changelist_url(Enrolment),
-        {"action": "set_status", "status": EnrolmentStatus.PASSED, "_selected_action": chosen},
+        {"action": "set_status", "status": EnrolmentStatus.DID_NOT_FINISH, "_selected_action": chosen},
         follow=True,
     )
 
     statuses = dict(Enrolment.objects.values_list("pk", "status"))
     assert statuses == {
-        enrolments[0].pk: "passed",
+        enrolments[0].pk: "did_not_finish",
         enrolments[1].pk: "active",
-        enrolments[2].pk: "passed",
+        enrolments[2].pk: "did_not_finish",
     }
-    assert [str(m) for m in response.context["messages"]] == ["2 pendaftaran kini berstatus Lulus."]
+    assert [str(m) for m in response.context["messages"]] == [
+        "2 pendaftaran kini berstatus Tidak menyelesaikan."
+    ]
 
 
 def test_big_list_pages_hold_25_rows_and_the_last_page_the_rest(admin_client):

@@ -381,6 +381,10 @@ class GraduationDecisionQuerySet(models.QuerySet):
         )
         return self.exclude(models.Exists(newer))
 
+    def overrides(self):
+        """Only the decisions recorded against the graduation rules (an override, with its reason)."""
+        return self.exclude(overridden_rules="")
+
 
 class GraduationDecision(models.Model):
     """A recorded outcome of an enrolment and its basis. Append-only: the latest row is the current one."""
@@ -404,6 +408,10 @@ class GraduationDecision(models.Model):
         _("results seminar decision"), max_length=10, choices=SeminarDecision.choices, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+    # A decision the graduation rules refuse is recorded only as an override: the rules it failed, as they
+    # were worded then (one per line), and the reason the decider gave.
+    overridden_rules = models.TextField(_("overridden rules"), blank=True)
+    override_reason = models.TextField(_("reason for the override"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -424,6 +432,21 @@ class GraduationDecision(models.Model):
         verbose_name_plural = _("graduation decisions")
         ordering = ["enrolment", "decided_at", "pk"]
         indexes = [models.Index(fields=["enrolment", "decided_at"], name="graduation_enrolment_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overridden_rules="") | ~Q(override_reason=""), name="graduation_override_reason"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.enrolment}: {self.get_outcome_display()}"
+
+    @property
+    def is_override(self):
+        """Whether the decision was recorded against the graduation rules (see overridden_rules)."""
+        return bool(self.overridden_rules)
+
+    @property
+    def overridden_rule_list(self):
+        """The rules the decision overrode, one message each."""
+        return self.overridden_rules.splitlines()

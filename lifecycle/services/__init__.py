@@ -10,7 +10,7 @@ from lifecycle.services.certificates import (
     reissue_certificate,
     revoke_certificate,
 )
-from lifecycle.services.graduation import check_graduation, decide_graduation
+from lifecycle.services.graduation import check_graduation, decide_graduation, unmet_graduation_rules
 from lifecycle.services.seminars import removed_scores, save_seminar, seminar_stage, update_project_stage
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "save_seminar",
     "seminar_stage",
     "update_project_stage",
+    "unmet_graduation_rules",
 ]

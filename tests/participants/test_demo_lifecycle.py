@@ -80,6 +80,7 @@ def test_fill_lifecycle_demo_agrees_with_the_enrolment_statuses(cohort):
         for e in results.filter(status=EnrolmentStatus.PASSED)
     )
     assert not any(e.qualification_passes for e in results.filter(status=EnrolmentStatus.FAILED))
+    assert GraduationDecision.objects.overrides().count() == 0  # who passed met the graduation rules
     assert not Appointment.objects.filter(appointed_on__gt=TODAY).exists()
     assert set(Session.objects.values_list("program_id", "is_demo")) == {(cohort.pk, True)}
     assert Session.objects.filter(date__gt=cohort.end_date).count() == 0

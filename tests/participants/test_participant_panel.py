@@ -39,7 +39,12 @@ def test_participant_panel_shows_attendance_scores_graduation_certificate_and_ap
     enrolment = enrol(participant, attended=17, absent=3, scores=[80, 90, 70, 85])
     decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED_DEFERRED, decided_by=None)
     decide_graduation(
-        enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None, note="Revisi diterima"
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        note="Revisi diterima",
+        override=True,
+        override_reason="Keputusan sidang kelulusan",
     )
     first = issue_certificate(enrolment=signed(enrolment), issued_by=None)
     current = reissue_certificate(certificate=first, reason="Nama diperbaiki", issued_by=None)
@@ -95,7 +100,13 @@ def test_participant_panel_gives_a_liaison_of_another_institution_nothing():
 def test_participant_partial_renders_the_warning_and_the_certificate_links():
     participant = ParticipantFactory()
     enrolment = enrol(participant, attended=8, absent=2, scores=[95, 95, 95, 95])
-    decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
+    decide_graduation(
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        override=True,
+        override_reason="x",
+    )
     certificate = issue_certificate(enrolment=signed(enrolment), issued_by=None)
 
     html = render_to_string(
@@ -134,7 +145,13 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
     participant = ParticipantFactory()
     user = persona("administrator")
     enrolment = enrol(participant, attended=3, absent=1, scores=[80, 80, 80, 80])
-    decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
+    decide_graduation(
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        override=True,
+        override_reason="x",
+    )
     issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=participant)
 
@@ -151,9 +168,40 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
         more = enrol(
             participant, attended=2, absent=2, scores=[70, 70, 70, 70], start=datetime.date(year, 6, 1)
         )
-        decide_graduation(enrolment=more, outcome=EnrolmentStatus.PASSED, decided_by=None)
+        decide_graduation(
+            enrolment=more,
+            outcome=EnrolmentStatus.PASSED,
+            decided_by=None,
+            override=True,
+            override_reason="x",
+        )
         issue_certificate(enrolment=signed(more), issued_by=None)
         AppointmentFactory(participant=participant, appointed_on=datetime.date(year, 12, 1))
     html = count()
 
     assert html.count('data-testid="lifecycle-enrolment"') == 3
+
+
+def test_participant_partial_shows_a_decision_by_override_with_its_rules_and_reason():
+    participant = ParticipantFactory()
+    enrolment = enrol(participant, attended=1, absent=2, scores=[85, 85, 85, 85])
+    decide_graduation(
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        override=True,
+        override_reason="Tugas pengganti diterima panitia",
+    )
+    panel = participant_panel(participant, persona("administrator"))
+
+    html = render_to_string("lifecycle/_participant_panel.html", {"lifecycle": panel})
+
+    (block,) = panel["enrolments"]
+    assert block["current_decision"].overridden_rule_list == [
+        "Attendance 33.3% is below the minimum of 90%.",
+        "There is no change project, so no results seminar was accepted.",
+    ]
+    assert html.count('data-testid="lifecycle-override"') == 1
+    assert "Decided by override of the rules</span> Reason: Tugas pengganti diterima panitia" in html
+    assert "<li>Attendance 33.3% is below the minimum of 90%.</li>" in html
+    assert "<li>There is no change project, so no results seminar was accepted.</li>" in html

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from lifecycle.models import AttendanceStatus, SeminarDecision, SeminarScore
-from lifecycle.services import issue_certificate
+from lifecycle.services import decide_graduation, issue_certificate
 from participants.models import EnrolmentStatus
 from programs.models import Agenda, Program, ProgramTypeRules, SeminarAspect, SeminarKind
 from reports.dashboard import program_panel
@@ -212,3 +212,32 @@ def test_program_panel_without_rules_for_the_program_type_still_lists_everyone()
         "alumni": 1,
         "within": [(6, 0, 1, None), (12, 0, 1, None), (24, 0, 0, datetime.date(2027, 10, 7))],
     }
+
+
+def test_dashboard_panel_marks_the_current_decisions_made_by_override():
+    program = cohort()
+    schedule(program)
+    meets = add_participant(program, attended=10, absent=0, final=92)
+    overridden = add_participant(program, attended=8, absent=2, final=85)
+    overridden_then_failed = add_participant(program, attended=8, absent=2, final=85)
+    decide_graduation(enrolment=meets, outcome=EnrolmentStatus.PASSED, decided_by=None)
+    for enrolment in (overridden, overridden_then_failed):
+        decide_graduation(
+            enrolment=enrolment,
+            outcome=EnrolmentStatus.PASSED,
+            decided_by=None,
+            override=True,
+            override_reason="Sidang kelulusan",
+        )
+    decide_graduation(
+        enrolment=overridden_then_failed,
+        outcome=EnrolmentStatus.FAILED,
+        decided_by=None,
+        note="Ditinjau ulang",
+    )
+
+    panel = program_panel(program, persona("administrator"), today=AFTER)
+    html = render_to_string("reports/program_detail.html#lifecycle_panel", {"lifecycle": panel})
+
+    assert panel["decided_by_override"] == 1
+    assert "1 decided by override of the rules</span>" in html
