@@ -31,6 +31,7 @@ from participants.models import (
     Participant,
     Rank,
     check_capacity,
+    check_not_passed_here,
 )
 from participants.nip import normalize_nip
 from participants.spreadsheets import COLUMN_NAMES
@@ -458,6 +459,10 @@ class Validator:
     def _enrol(self, row, participant, enrolment, status, note):
         """Sets the row's enrolment in the program: a new one, or the stored one with the row's status and
         note where the row gives them."""
+        try:
+            check_not_passed_here(enrolment.status if enrolment else None, status)
+        except ValidationError as error:
+            row.add_error("status", error.messages[0])
         if enrolment is None:
             enrolment = Enrolment(
                 program=self.program, status=status or EnrolmentStatus.REGISTERED, note=note or ""

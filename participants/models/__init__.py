@@ -12,6 +12,7 @@ from participants.models.enrolments import (
     EnrolmentStatus,
     check_capacity,
     check_capacity_not_below_seats,
+    check_not_passed_here,
     seats_taken,
 )
 from participants.models.people import Gender, Liaison, NIPField, Participant, ParticipantQuerySet, Rank
@@ -41,6 +42,7 @@ __all__ = [
     "STAGE_ORDER",
     "check_capacity",
     "check_capacity_not_below_seats",
+    "check_not_passed_here",
     "seats_taken",
     "CapacityError",
     "ChangeProject",

@@ -112,6 +112,20 @@ class EnrolmentQuerySet(models.QuerySet):
         return self.filter(status__in=PASSED_STATUSES)
 
 
+def check_not_passed_here(stored, status):
+    """Refuse making an enrolment "passed" by editing its status (a form, an inline, an import): a participant
+    passes through a graduation decision (lifecycle), which checks the program type's rules and records
+    its basis. An enrolment that is already passed may keep that status."""
+    if status == EnrolmentStatus.PASSED and stored != EnrolmentStatus.PASSED:
+        raise ValidationError(
+            _(
+                "A participant passes only through a graduation decision, which checks the program's rules: "
+                "use the action “Record a graduation decision” on the enrolments."
+            ),
+            code="passed_without_decision",
+        )
+
+
 class Enrolment(models.Model):
     participant = models.ForeignKey(
         Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="enrolments"
@@ -156,8 +170,19 @@ class Enrolment(models.Model):
                 self._check_capacity(lock=True)
             super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The status as stored, for clean(): only a graduation decision turns an enrolment into "passed".
+        instance.stored_status = dict(zip(field_names, values, strict=True)).get("status")
+        return instance
+
     def clean(self):
         super().clean()
+        try:
+            check_not_passed_here(getattr(self, "stored_status", None), self.status)
+        except ValidationError as error:
+            raise ValidationError({"status": error}) from error
         if self.program_id and self.holds_seat:
             # Inside a transaction (the admin's change form is one) the program row is locked here, so that a
             # second administrator taking the last seat waits and then sees it taken.

@@ -17,7 +17,7 @@ from participants.models import EnrolmentStatus
 from programs.models import PROVINCE_TIME_ZONES, PROVINCES, Program, TimeZone
 from reports.exports.datasets import RosterExporter
 from tests.factories import InstitutionFactory, ProgramFactory
-from tests.lifecycle_support import passed_enrolment, persona, score_all
+from tests.lifecycle_support import meet_graduation_rules, passed_enrolment, persona, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_certificate_revocation_time_is_in_the_programs_zone_on_the_register_and
 def test_graduation_decision_time_is_in_the_programs_zone_on_the_participant_page(
     english, province, zone, on_page, in_file
 ):
-    enrolment = passed_enrolment(program=program_in(province))
+    enrolment = meet_graduation_rules(passed_enrolment(program=program_in(province)))
     decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
     GraduationDecision.objects.filter(enrolment=enrolment).update(decided_at=MOMENT)
     english.force_login(persona("administrator"))
