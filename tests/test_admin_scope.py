@@ -9,7 +9,9 @@ import io
 import json
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -140,6 +142,15 @@ def participant_of(obj, path):
     return obj
 
 
+def scoped_admins():
+    registered = [model for model in apps.get_models() if admin.site.is_registered(model)]
+    return [
+        (model, admin.site.get_model_admin(model))
+        for model in registered
+        if isinstance(admin.site.get_model_admin(model), PersonalDataAdminMixin)
+    ]
+
+
 def test_every_admin_of_rows_of_a_participant_uses_the_personal_data_mixin():
     expected = {*SCOPED, AttendanceCorrection, PersonalDataAccess, Institution}
     scoped = {
@@ -151,6 +162,22 @@ def test_every_admin_of_rows_of_a_participant_uses_the_personal_data_mixin():
     assert scoped == expected
     for model, path in SCOPED.items():
         assert admin.site.get_model_admin(model).participant_path == path
+
+
+def test_no_scoped_admin_filters_by_a_list_of_participants_or_institutions():
+    """A filter over a relation lists every row of the related table (not narrowed to the user's scope):
+    such a filter on a participant or an institution would need a scoped SimpleListFilter."""
+    listed = []
+    for model, model_admin in scoped_admins():
+        for entry in model_admin.list_filter:
+            path = entry[0] if isinstance(entry, (list, tuple)) else entry
+            if isinstance(path, str) and get_fields_from_path(model, path)[-1].related_model in (
+                Participant,
+                Institution,
+            ):
+                listed.append((model.__name__, path))
+
+    assert listed == []
 
 
 # Lists --------------------------------------------------------------------------------------------------
