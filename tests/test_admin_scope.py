@@ -153,11 +153,7 @@ def scoped_admins():
 
 def test_every_admin_of_rows_of_a_participant_uses_the_personal_data_mixin():
     expected = {*SCOPED, AttendanceCorrection, PersonalDataAccess, Institution}
-    scoped = {
-        model
-        for model, model_admin in admin.site._registry.items()
-        if isinstance(model_admin, PersonalDataAdminMixin)
-    }
+    scoped = {model for model, _model_admin in scoped_admins()}
 
     assert scoped == expected
     for model, path in SCOPED.items():
