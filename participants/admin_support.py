@@ -37,8 +37,12 @@ def masked_value(name, value):
 class MaskedHistoryHelper(HistoricalRecordContextHelper):
     """simple-history's changes column ("old → new") with the personal fields masked."""
 
+    def __init__(self, model, historical_record, *, personal_fields):
+        super().__init__(model, historical_record)
+        self.personal_fields = personal_fields
+
     def prepare_delta_change_value(self, change, value):
-        if change.field in PERSONAL_FIELDS:
+        if change.field in self.personal_fields:
             return masked_value(change.field, value)
         return super().prepare_delta_change_value(change, value)
 
@@ -88,9 +92,9 @@ class PersonalDataAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):
-        if can_see_personal_data(request.user):
+        if not self.personal_fields or can_see_personal_data(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
-        return MaskedHistoryHelper(self.model, historical_record)
+        return MaskedHistoryHelper(self.model, historical_record, personal_fields=self.personal_fields)
 
     def get_list_display(self, request):
         columns = super().get_list_display(request)
