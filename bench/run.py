@@ -358,7 +358,7 @@ the unfiltered list (not counted at all when the estimate says 40,000 rows or mo
 `show_full_result_count = False`; pages of 25 rows, rendered by Django's own changelist templates. The year filter is applied as the
 list of that year's program ids and the search (`?q=`) looks the words up first in the participants (trigram
 indexes of pg_trgm on the name and the NIP) and the programs, then reads the enrolments by their participant
-and program indexes (participants/admin.py, `enrolment_search`). The overview's scans are its aggregates over
+and program indexes (participants/admin_support.py, `enrolment_search`). The overview's scans are its aggregates over
 every enrolment, computed once per data version and scope and then read from the page cache. A word shared by
 thousands of participants (the synthetic names repeat: "Hidayat" is in about one enrolment in twenty) is read
 by PostgreSQL through the whole table, which at that share costs it less than thousands of index probes; a rarer

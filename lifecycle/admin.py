@@ -37,6 +37,7 @@ from lifecycle.services import (
     update_project_stage,
 )
 from participants import admin as participants_admin
+from participants.admin_support import PersonalDataAdminMixin
 from participants.models import ChangeProject, Enrolment, EnrolmentStatus, Participant
 from programs.models import EvaluationComponent, SeminarKind
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
@@ -173,7 +174,7 @@ class AttendanceCorrectionInline(ReadOnlyInline):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
+class AttendanceAdmin(PersonalDataAdminMixin, ReadOnlyAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     """Read-only: attendance is recorded and corrected (with a reason) on the session's attendance page."""
 
     list_display = ["session", "participant_name", "status", "reason", "recorded_at", "recorded_by"]
@@ -196,7 +197,9 @@ class AttendanceAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin
 
 
 @admin.register(AttendanceCorrection)
-class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
+class AttendanceCorrectionAdmin(
+    PersonalDataAdminMixin, ReadOnlyAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin
+):
     list_display = ["attendance", "previous_status", "status", "why", "corrected_by", "corrected_at"]
     list_filter = ["status", "previous_status"]
     search_fields = ["attendance__enrolment__participant__name", "why"]
@@ -207,6 +210,7 @@ class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, SimpleHi
     ]
     autocomplete_fields = ["attendance"]
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
+    participant_path = "attendance__enrolment__participant"
 
 
 class SeminarScoreInline(admin.TabularInline):
@@ -227,7 +231,7 @@ class SeminarInline(admin.TabularInline):
 
 
 @admin.register(Seminar)
-class SeminarAdmin(BigTableAdminMixin, admin.ModelAdmin):
+class SeminarAdmin(PersonalDataAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     list_display = [
         "change_project",
         "participant_name",
@@ -250,6 +254,7 @@ class SeminarAdmin(BigTableAdminMixin, admin.ModelAdmin):
     date_hierarchy = "date"
     inlines = [SeminarScoreInline]
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
+    participant_path = "change_project__enrolment__participant"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("scores__aspect")
@@ -272,7 +277,7 @@ class SeminarAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EvaluationScore)
-class EvaluationScoreAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class EvaluationScoreAdmin(PersonalDataAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "program", "component", "score", "entered_by", "updated_at"]
     list_filter = ["component__program_type", "component", "enrolment__program__year"]
     search_fields = ["enrolment__participant__name", "enrolment__participant__nip", "component__name"]
@@ -335,7 +340,7 @@ class OverrideFilter(admin.SimpleListFilter):
 
 
 @admin.register(GraduationDecision)
-class GraduationDecisionAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class GraduationDecisionAdmin(PersonalDataAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     """Append-only: a new decision is added (it becomes the current one); earlier ones stay as they were."""
 
     form = GraduationDecisionForm
@@ -456,7 +461,7 @@ def reissue_certificates(modeladmin, request, queryset):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class CertificateAdmin(PersonalDataAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     """Issued through the services (gap-free numbers); here they are read, revoked or reissued."""
 
     list_display = [
@@ -512,7 +517,7 @@ class AppointmentInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(BigTableAdminMixin, admin.ModelAdmin):
+class AppointmentAdmin(PersonalDataAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "position", "position_level", "institution", "appointed_on"]
     list_filter = ["position_level", "participant__is_demo"]
     search_fields = ["participant__name", "participant__nip", "position", "institution__name"]
@@ -520,6 +525,7 @@ class AppointmentAdmin(BigTableAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["participant", "institution"]
     date_hierarchy = "appointed_on"
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
+    participant_path = "participant"
 
 
 # The participants app's admins, with the lifecycle's parts -------------------------------------------------

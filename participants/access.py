@@ -81,7 +81,17 @@ def scope_by_enrolment(queryset, user, enrolment="enrolment"):
 
     `enrolment` is the lookup path from the queryset's model to its Enrolment.
     """
+    return scope_by_participant(queryset, user, f"{enrolment}__participant")
+
+
+def scope_by_participant(queryset, user, participant="participant"):
+    """Narrow rows that belong to a participant (appointments, enrolments...) to the user's scope.
+
+    `participant` is the lookup path from the queryset's model to its Participant; "" for participants.
+    """
     scope = institution_scope(user)
     if scope is ALL:
         return queryset
-    return queryset.filter(**{f"{enrolment}__participant__institution_id__in": scope})
+    return queryset.filter(
+        **{f"{participant}__institution_id__in" if participant else "institution_id__in": scope}
+    )

@@ -14,12 +14,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from participants import imports
+from participants.access import can_see_personal_data, scope_enrolments, scope_institutions
+from participants.admin_support import PersonalDataAdminMixin, enrolment_search
 from participants.forms import ImportUploadForm
 from participants.models import (
     SEAT_STATUSES,
@@ -37,8 +38,9 @@ from participants.models import (
     check_capacity_not_below_seats,
 )
 from participants.services import change_enrolment_status
+from programs.admin import InstitutionAdmin as BaseInstitutionAdmin
 from programs.admin import ProgramAdmin as BaseProgramAdmin
-from programs.models import Program
+from programs.models import Institution, Program
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
 
 STAGE_LABELS = dict(ChangeProjectStage.choices)
@@ -75,7 +77,8 @@ class EnrolmentInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("participant")
+        # A program's enrolments of every institution: a liaison sees those of their own only.
+        return scope_enrolments(super().get_queryset(request), request.user).select_related("participant")
 
 
 class EnrolmentOfParticipantInline(admin.TabularInline):
@@ -142,47 +145,6 @@ class ProgramYearFilter(admin.SimpleListFilter):
         )
 
 
-# A word matching more participants than this, or shorter than a trigram, is searched as Django does.
-SEARCH_ID_LIMIT = 5_000
-
-
-def enrolment_search(queryset, search_term):
-    """Django's admin search over the participant's name, NIP and institution and the program's title (each
-    word in one of them; a quoted phrase is one word), read through indexes: the participants and programs a
-    word matches are looked up first (trigram indexes on PostgreSQL, participants/migrations/0009), then the
-    enrolments by their participant and program indexes: two queries a word. A word of one or two letters,
-    or one matching more than SEARCH_ID_LIMIT participants, joins the tables in the list's query as Django's
-    own search does (a list of ids that long costs more to send and plan than the join)."""
-    for word in smart_split(search_term):
-        if word.startswith(('"', "'")) and word[0] == word[-1]:
-            word = unescape_string_literal(word)
-        if not word:
-            continue
-        joined = (
-            Q(participant__name__icontains=word)
-            | Q(participant__nip__icontains=word)
-            | Q(participant__institution__name__icontains=word)
-            | Q(program__title__icontains=word)
-        )
-        if len(word) < 3:
-            queryset = queryset.filter(joined)
-            continue
-        found = Participant.objects.order_by().values_list("pk", flat=True)
-        participants = list(
-            found.filter(name__icontains=word)
-            .union(found.filter(nip__icontains=word), found.filter(institution__name__icontains=word))
-            .order_by()[: SEARCH_ID_LIMIT + 1]  # order_by(): the model's ordering names an unselected column
-        )
-        if len(participants) > SEARCH_ID_LIMIT:
-            queryset = queryset.filter(joined)
-            continue
-        programs = list(Program.objects.filter(title__icontains=word).values_list("pk", flat=True))
-        if not participants and not programs:
-            return queryset.none()
-        queryset = queryset.filter(Q(participant_id__in=participants) | Q(program_id__in=programs))
-    return queryset
-
-
 class SaveOnlyChangedMixin:
     """A change form whose values equal the stored ones (the page posted back as it was rendered) writes
     nothing: no save, no history row, the same updated_at. Django's admin saves the object on every valid
@@ -207,13 +169,16 @@ class SaveOnlyChangedMixin:
 
 
 @admin.register(Participant)
-class ParticipantAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
+class ParticipantAdmin(PersonalDataAdminMixin, SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["full_name", "nip_display", "gender", "rank", "position_level", "institution", "is_demo"]
     list_filter = ["is_demo", "gender", "rank", "position_level", "institution__kind"]
     search_fields = ["name", "nip", "institution__name", "email"]
     list_select_related = ["institution"]
     autocomplete_fields = ["institution"]
     inlines = [EnrolmentOfParticipantInline]
+    participant_path = ""
+    masked_columns = {"nip_display": "masked_nip"}
+    personal_fields = ("nip", "birth_place", "birth_date", "email", "phone")
 
     fieldsets = [
         (
@@ -242,7 +207,7 @@ class ParticipantAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAd
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
+class EnrolmentAdmin(PersonalDataAdminMixin, SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["participant_name", "nip", "institution", "program", "status", "stage"]
     list_filter = ["status", "program__program_type", ProgramYearFilter, "participant__is_demo"]
     search_fields = [
@@ -256,9 +221,12 @@ class EnrolmentAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmi
     action_form = EnrolmentActionForm
     actions = [set_status]
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
+    participant_path = "participant"
+    masked_columns = {"nip": "masked_nip"}
 
     def get_search_results(self, request, queryset, search_term):
-        return enrolment_search(queryset, search_term), False
+        personal = can_see_personal_data(request.user)
+        return enrolment_search(queryset, search_term, personal=personal), False
 
     @admin.display(description=_("participant"), ordering="participant__name")
     def participant_name(self, obj):
@@ -317,7 +285,7 @@ def advance_stage(modeladmin, request, queryset):
 
 
 @admin.register(ChangeProject)
-class ChangeProjectAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class ChangeProjectAdmin(PersonalDataAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "participant_name",
@@ -358,13 +326,14 @@ class ChangeProjectAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
+class MilestoneAdmin(PersonalDataAdminMixin, BigTableAdminMixin, SimpleHistoryAdmin):
     list_display = ["activity", "change_project", "horizon", "planned_start", "planned_end", "done_on"]
     list_filter = ["horizon", "change_project__stage"]
     search_fields = ["activity", "change_project__title", "change_project__enrolment__participant__name"]
     list_select_related = ["change_project"]
     autocomplete_fields = ["change_project"]
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
+    participant_path = "change_project__enrolment__participant"
 
 
 @admin.register(Liaison)
@@ -376,7 +345,7 @@ class LiaisonAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonalDataAccessAdmin(PersonalDataAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who was shown whose personal data, when (exports are in the export log). Read-only: it is a record."""
 
     list_display = ["created_at", "user", "kind", "participant", "unmasked", "origin"]
@@ -386,6 +355,7 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_at", "user", "kind", "participant", "unmasked", "origin"]
     fields = readonly_fields
     show_full_result_count = False
+    participant_path = "participant"
 
 
 ROW_ACTION_LABELS = {
@@ -577,6 +547,17 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
             and not preview.has_errors,
         )
         return TemplateResponse(request, "admin/participants/importbatch/preview.html", context)
+
+
+admin.site.unregister(Institution)
+
+
+@admin.register(Institution)
+class InstitutionAdmin(PersonalDataAdminMixin, BaseInstitutionAdmin):
+    """The programs app's admin, narrowed to the user's institutions (a liaison: theirs and those below)."""
+
+    def scope_queryset(self, queryset, user):
+        return scope_institutions(queryset, user)
 
 
 admin.site.unregister(Program)
