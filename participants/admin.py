@@ -14,12 +14,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from participants import imports
-from participants.access import can_see_personal_data, scope_enrolments, scope_institutions
+from participants.access import can_see_personal_data, scope_institutions
 from participants.admin_support import PersonalDataAdminMixin, enrolment_search
 from participants.forms import ImportUploadForm
 from participants.models import (
@@ -34,7 +35,6 @@ from participants.models import (
     Milestone,
     Participant,
     PersonalDataAccess,
-    check_capacity,
     check_capacity_not_below_seats,
 )
 from participants.services import change_enrolment_status
@@ -44,41 +44,6 @@ from programs.models import Institution, Program
 from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
 
 STAGE_LABELS = dict(ChangeProjectStage.choices)
-
-
-class EnrolmentInlineFormSet(forms.BaseInlineFormSet):
-    """Counts the seats the whole submission takes, not only each row against what is saved already."""
-
-    def clean(self):
-        super().clean()
-        program = self.instance
-        if not getattr(program, "pk", None) or not hasattr(program, "capacity"):
-            return
-        kept = [
-            form
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("status")
-        ]
-        in_form = {form.instance.pk for form in kept if form.instance.pk}
-        deleted = {form.instance.pk for form in self.deleted_forms if form.instance.pk}
-        check_capacity(
-            program.pk,
-            holders=sum(1 for form in kept if form.cleaned_data["status"] in SEAT_STATUSES),
-            excluding=in_form | deleted,
-        )
-
-
-class EnrolmentInline(admin.TabularInline):
-    model = Enrolment
-    formset = EnrolmentInlineFormSet
-    extra = 0
-    autocomplete_fields = ["participant"]
-    fields = ["participant", "status", "note"]
-    show_change_link = True
-
-    def get_queryset(self, request):
-        # A program's enrolments of every institution: a liaison sees those of their own only.
-        return scope_enrolments(super().get_queryset(request), request.user).select_related("participant")
 
 
 class EnrolmentOfParticipantInline(admin.TabularInline):
@@ -572,14 +537,45 @@ class ProgramForm(forms.ModelForm):
 
 @admin.register(Program)
 class ProgramAdmin(BaseProgramAdmin):
-    """The programs app's admin with the seats: how many are taken, and the enrolments inline."""
+    """The programs app's admin with the seats: how many are taken, and a link to the program's enrolments.
+
+    The enrolments are managed on their own list, filtered to the program (paged, searchable, with the
+    status actions), not as an inline: a cohort of 52, or 500, rows would make the program's page
+    thousands of pixels tall and slow to open."""
 
     form = ProgramForm
 
     list_display = [*BaseProgramAdmin.list_display, "seats"]
+    readonly_fields = [*BaseProgramAdmin.readonly_fields, "enrolments"]
+    fieldsets = [
+        *BaseProgramAdmin.fieldsets[:2],
+        (_("Participants"), {"fields": ["enrolments"]}),
+        *BaseProgramAdmin.fieldsets[2:],
+    ]
 
-    def get_inlines(self, request, obj):
-        return [*super().get_inlines(request, obj), EnrolmentInline]
+    @admin.display(description=_("enrolments"))
+    def enrolments(self, obj):
+        if obj.pk is None:
+            return _("Save the program first; then enrol its participants.")
+        # The program's figures, as its list's seats column shows them; the linked list keeps the user's scope.
+        counts = Enrolment.objects.filter(program=obj).aggregate(
+            total=Count("pk"), seats=Count("pk", filter=Q(status__in=SEAT_STATUSES))
+        )
+        listing = reverse("admin:participants_enrolment_changelist") + f"?program__id__exact={obj.pk}"
+        adding = reverse("admin:participants_enrolment_add") + f"?program={obj.pk}"
+        return format_html(
+            '{} · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            ngettext(
+                "%(total)d enrolment, %(seats)d of %(capacity)d seats taken",
+                "%(total)d enrolments, %(seats)d of %(capacity)d seats taken",
+                counts["total"],
+            )
+            % {**counts, "capacity": obj.capacity},
+            listing,
+            _("Manage the enrolments of this program"),
+            adding,
+            _("Enrol a participant"),
+        )
 
     def get_queryset(self, request):
         return (

@@ -136,39 +136,20 @@ def test_admin_set_status_action_changes_selected_enrolments(admin_client):
     ]
 
 
-def test_admin_program_inline_refuses_more_enrolments_than_seats(admin_client):
-    program = ProgramFactory(capacity=1)
-    participants = [EnrolmentFactory.build().participant for _ in range(2)]
-    for participant in participants:
-        participant.institution.save()
-        participant.save()
-    data = {
-        "program_type": program.program_type.pk,
-        "title": program.title,
-        "year": 2025,
-        "organiser": program.organiser.pk,
-        "venue": program.venue,
-        "start_date": "2025-06-23",
-        "duration_days": 107,
-        "capacity": 1,
-        "classical": "on",
-        "non_classical": "on",
-        "roles-TOTAL_FORMS": 0,
-        "roles-INITIAL_FORMS": 0,
-        "enrolments-TOTAL_FORMS": 2,
-        "enrolments-INITIAL_FORMS": 0,
-        "enrolments-0-participant": participants[0].pk,
-        "enrolments-0-status": "active",
-        "enrolments-1-participant": participants[1].pk,
-        "enrolments-1-status": "active",
-    }
+def test_admin_program_page_counts_its_enrolments_and_links_to_them_instead_of_an_inline(admin_client):
+    program = ProgramFactory(capacity=30)
+    EnrolmentFactory(program=program, status="active")
+    EnrolmentFactory(program=program, status="nominated")
 
-    response = admin_client.post(admin_url(Program, "change", program.pk), data)
+    response = admin_client.get(admin_url(Program, "change", program.pk))
 
-    assert response.status_code == 200
-    assert Enrolment.objects.filter(program=program).count() == 0
-    errors = response.context["inline_admin_formsets"][1].formset.non_form_errors()
-    assert list(errors) == ["Program ini memiliki 1 kursi; 2 kursi akan terisi."]
+    page = response.content.decode()
+    listing = reverse("admin:participants_enrolment_changelist") + f"?program__id__exact={program.pk}"
+    adding = reverse("admin:participants_enrolment_add") + f"?program={program.pk}"
+    assert "2 pendaftaran, 1 dari 30 kursi terisi" in page
+    assert f'<a href="{listing}">Kelola pendaftaran program ini</a>' in page
+    assert f'<a href="{adding}">Daftarkan peserta</a>' in page
+    assert [inline.formset.prefix for inline in response.context["inline_admin_formsets"]] == ["roles"]
 
 
 def test_admin_user_and_group_pages_render(admin_client):

@@ -101,7 +101,13 @@ def with_lifecycle(program, session, participant):
     MilestoneFactory(change_project=project)
     SeminarFactory(change_project=project)
     score_all(enrolment, [80, 80, 80, 80])
-    decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
+    decide_graduation(
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        override=True,
+        override_reason="Seminar hasil di luar aplikasi",
+    )
     issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=participant)
     return enrolment
@@ -241,14 +247,17 @@ def test_admin_list_shows_a_liaison_without_link_nothing(client, world):
     assert list(response.context["cl"].result_list) == []
 
 
-def test_admin_program_page_lists_a_liaison_only_their_enrolments(client, world):
-    page = page_of(login(client, world, "liaison").get(admin_url(Program, "change", world["program"].pk)))
-    full = page_of(
-        login(client, world, "administrator").get(admin_url(Program, "change", world["program"].pk))
-    )
+def test_admin_program_page_links_to_its_enrolments_which_a_liaison_sees_only_their_own(client, world):
+    program = world["program"]
+    page = page_of(login(client, world, "liaison").get(admin_url(Program, "change", program.pk)))
+    listing = admin_url(Enrolment, "changelist") + f"?program__id__exact={program.pk}"
+    enrolments = page_of(client.get(listing))
+    full = page_of(login(client, world, "administrator").get(listing))
 
-    assert OURS["name"] in page
+    assert f'href="{listing}"' in page
     assert THEIRS["name"] not in page
+    assert OURS["name"] in enrolments
+    assert THEIRS["name"] not in enrolments
     assert THEIRS["name"] in full
 
 
