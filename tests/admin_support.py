@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from lifecycle.models import SeminarScore
-from lifecycle.services import decide_graduation, issue_certificate, record_attendance
+from lifecycle.services import issue_certificate, record_attendance
 from participants.models import EnrolmentStatus
 from programs.models import SeminarAspect
 from tests.factories import (
@@ -21,7 +21,7 @@ from tests.factories import (
     SessionFactory,
     SourceFactory,
 )
-from tests.lifecycle_support import score_all, signed
+from tests.lifecycle_support import pass_by_override, score_all, signed
 
 
 def admin_url(model, view, *args):
@@ -54,13 +54,7 @@ def make_lifecycle_graph():
     SeminarScore.objects.create(seminar=seminar, examiner=PersonFactory(), aspect=aspect, score=Decimal("80"))
     score_all(enrolment, [80, 80, 80, 80])
     # The seminar is a design seminar: "passed" overrides the results-seminar rule, so the lists show one.
-    decide_graduation(
-        enrolment=enrolment,
-        outcome=EnrolmentStatus.PASSED,
-        decided_by=None,
-        override=True,
-        override_reason="Seminar hasil diselenggarakan di luar aplikasi",
-    )
+    pass_by_override(enrolment, reason="Seminar hasil diselenggarakan di luar aplikasi")
     issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=enrolment.participant)
     return record

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, Permission, User
 
 from lifecycle.models import EvaluationScore, SeminarDecision
+from lifecycle.services import decide_graduation
 from participants.models import ChangeProject, EnrolmentStatus, Liaison
 from programs.models import EvaluationComponent, ProgramRole, RoleKind, SeminarKind
 from tests.factories import (
@@ -86,3 +87,14 @@ def meet_graduation_rules(enrolment, *, score=85):
     )
     SeminarFactory(change_project=project, kind=SeminarKind.RESULTS, decision=SeminarDecision.ACCEPTED)
     return enrolment
+
+
+def pass_by_override(enrolment, *, reason="Diputuskan sidang kelulusan"):
+    """Record "passed" for an enrolment that does not meet the graduation rules, by override with a reason."""
+    return decide_graduation(
+        enrolment=enrolment,
+        outcome=EnrolmentStatus.PASSED,
+        decided_by=None,
+        override=True,
+        override_reason=reason,
+    )

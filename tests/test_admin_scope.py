@@ -25,7 +25,7 @@ from lifecycle.models import (
     GraduationDecision,
     Seminar,
 )
-from lifecycle.services import decide_graduation, issue_certificate, record_attendance
+from lifecycle.services import issue_certificate, record_attendance
 from participants.access import mask
 from participants.admin_support import PersonalDataAdminMixin
 from participants.models import (
@@ -49,7 +49,7 @@ from tests.factories import (
     SeminarFactory,
     SessionFactory,
 )
-from tests.lifecycle_support import score_all, signed
+from tests.lifecycle_support import pass_by_override, score_all, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -101,13 +101,7 @@ def with_lifecycle(program, session, participant):
     MilestoneFactory(change_project=project)
     SeminarFactory(change_project=project)
     score_all(enrolment, [80, 80, 80, 80])
-    decide_graduation(
-        enrolment=enrolment,
-        outcome=EnrolmentStatus.PASSED,
-        decided_by=None,
-        override=True,
-        override_reason="Seminar hasil di luar aplikasi",
-    )
+    pass_by_override(enrolment, reason="Seminar hasil di luar aplikasi")
     issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=participant)
     return enrolment

@@ -24,7 +24,7 @@ from tests.factories import (
     ProgramFactory,
     SeminarFactory,
 )
-from tests.lifecycle_support import meet_graduation_rules, score_all, signed
+from tests.lifecycle_support import meet_graduation_rules, pass_by_override, score_all, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -399,13 +399,7 @@ def test_override_without_a_reason_is_refused():
 def test_override_of_a_decision_that_meets_the_rules_records_no_override():
     enrolment = meet_graduation_rules(EnrolmentFactory(status=EnrolmentStatus.ACTIVE))
 
-    decision = decide_graduation(
-        enrolment=enrolment,
-        outcome=EnrolmentStatus.PASSED,
-        decided_by=None,
-        override=True,
-        override_reason="x",
-    )
+    decision = pass_by_override(enrolment, reason="x")
 
     assert (decision.outcome, decision.overridden_rules, decision.override_reason) == ("passed", "", "")
 
@@ -555,13 +549,7 @@ def test_admin_add_form_records_an_override_and_the_decision_page_shows_it(engli
 
 def test_admin_decision_list_filters_the_overrides(english_admin):
     override = meet_graduation_rules(EnrolmentFactory(status=EnrolmentStatus.ACTIVE), score=65)
-    decide_graduation(
-        enrolment=override,
-        outcome=EnrolmentStatus.PASSED,
-        decided_by=None,
-        override=True,
-        override_reason="x",
-    )
+    pass_by_override(override, reason="x")
     plain = meet_graduation_rules(EnrolmentFactory(status=EnrolmentStatus.ACTIVE))
     decide_graduation(enrolment=plain, outcome=EnrolmentStatus.PASSED, decided_by=None)
     url = reverse("admin:lifecycle_graduationdecision_changelist")

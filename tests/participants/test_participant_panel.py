@@ -18,7 +18,7 @@ from tests.factories import (
     ParticipantFactory,
     ProgramFactory,
 )
-from tests.lifecycle_support import persona, score_all, signed
+from tests.lifecycle_support import pass_by_override, persona, score_all, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -100,13 +100,7 @@ def test_participant_panel_gives_a_liaison_of_another_institution_nothing():
 def test_participant_partial_renders_the_warning_and_the_certificate_links():
     participant = ParticipantFactory()
     enrolment = enrol(participant, attended=8, absent=2, scores=[95, 95, 95, 95])
-    decide_graduation(
-        enrolment=enrolment,
-        outcome=EnrolmentStatus.PASSED,
-        decided_by=None,
-        override=True,
-        override_reason="x",
-    )
+    pass_by_override(enrolment, reason="x")
     certificate = issue_certificate(enrolment=signed(enrolment), issued_by=None)
 
     html = render_to_string(
@@ -145,13 +139,7 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
     participant = ParticipantFactory()
     user = persona("administrator")
     enrolment = enrol(participant, attended=3, absent=1, scores=[80, 80, 80, 80])
-    decide_graduation(
-        enrolment=enrolment,
-        outcome=EnrolmentStatus.PASSED,
-        decided_by=None,
-        override=True,
-        override_reason="x",
-    )
+    pass_by_override(enrolment, reason="x")
     issue_certificate(enrolment=signed(enrolment), issued_by=None)
     AppointmentFactory(participant=participant)
 
@@ -168,13 +156,7 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
         more = enrol(
             participant, attended=2, absent=2, scores=[70, 70, 70, 70], start=datetime.date(year, 6, 1)
         )
-        decide_graduation(
-            enrolment=more,
-            outcome=EnrolmentStatus.PASSED,
-            decided_by=None,
-            override=True,
-            override_reason="x",
-        )
+        pass_by_override(more, reason="x")
         issue_certificate(enrolment=signed(more), issued_by=None)
         AppointmentFactory(participant=participant, appointed_on=datetime.date(year, 12, 1))
     html = count()
@@ -185,13 +167,7 @@ def test_participant_panel_queries_do_not_grow_with_enrolments(django_assert_num
 def test_participant_partial_shows_a_decision_by_override_with_its_rules_and_reason():
     participant = ParticipantFactory()
     enrolment = enrol(participant, attended=1, absent=2, scores=[85, 85, 85, 85])
-    decide_graduation(
-        enrolment=enrolment,
-        outcome=EnrolmentStatus.PASSED,
-        decided_by=None,
-        override=True,
-        override_reason="Tugas pengganti diterima panitia",
-    )
+    pass_by_override(enrolment, reason="Tugas pengganti diterima panitia")
     panel = participant_panel(participant, persona("administrator"))
 
     html = render_to_string("lifecycle/_participant_panel.html", {"lifecycle": panel})

@@ -190,7 +190,14 @@ def test_change_project_admin_links_to_its_seminar_pages(admin_client):
 
 def test_change_project_admin_has_no_seminar_links_without_the_seminar_permission(client):
     project = ChangeProjectFactory()
-    user = make_user("editor", perms=["participants.view_changeproject", "participants.change_changeproject"])
+    user = make_user(
+        "editor",
+        perms=[
+            "participants.view_changeproject",
+            "participants.change_changeproject",
+            "participants.view_all_institutions",
+        ],
+    )
     user.is_staff = True
     user.save()
     client.force_login(user)

@@ -24,7 +24,7 @@ from tests.factories import (
     SeminarFactory,
     SessionFactory,
 )
-from tests.lifecycle_support import persona, score_all, signed
+from tests.lifecycle_support import pass_by_override, persona, score_all, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -222,13 +222,7 @@ def test_dashboard_panel_marks_the_current_decisions_made_by_override():
     overridden_then_failed = add_participant(program, attended=8, absent=2, final=85)
     decide_graduation(enrolment=meets, outcome=EnrolmentStatus.PASSED, decided_by=None)
     for enrolment in (overridden, overridden_then_failed):
-        decide_graduation(
-            enrolment=enrolment,
-            outcome=EnrolmentStatus.PASSED,
-            decided_by=None,
-            override=True,
-            override_reason="Sidang kelulusan",
-        )
+        pass_by_override(enrolment, reason="Sidang kelulusan")
     decide_graduation(
         enrolment=overridden_then_failed,
         outcome=EnrolmentStatus.FAILED,

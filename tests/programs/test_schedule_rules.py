@@ -113,9 +113,9 @@ def test_program_whose_year_is_not_its_start_year_is_refused():
 
 
 @pytest.fixture
-def admin_client(client, personas):
-    client.force_login(personas["administrator"])
-    return client
+def admin_client(english, personas):
+    english.force_login(personas["administrator"])
+    return english
 
 
 def session_post(session, **changes):
