@@ -39,7 +39,7 @@ from lifecycle.services import (
 from participants import admin as participants_admin
 from participants.models import ChangeProject, Enrolment, Participant
 from programs.models import EvaluationComponent, SeminarKind
-from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
+from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, TabularInline
 
 
 @admin.action(
@@ -95,7 +95,7 @@ def issue_selected_certificates(modeladmin, request, queryset):
     )
 
 
-class EvaluationScoreInline(admin.TabularInline):
+class EvaluationScoreInline(TabularInline):
     model = EvaluationScore
     extra = 0
     fields = ["component", "score"]
@@ -181,7 +181,7 @@ class AttendanceCorrectionAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, SimpleHi
     ordering = ["-pk"]  # the primary key index: no sort of the whole table
 
 
-class SeminarScoreInline(admin.TabularInline):
+class SeminarScoreInline(TabularInline):
     model = SeminarScore
     extra = 0
     autocomplete_fields = ["examiner", "aspect"]
@@ -191,7 +191,7 @@ class SeminarScoreInline(admin.TabularInline):
         return super().get_queryset(request).select_related("examiner", "aspect")
 
 
-class SeminarInline(admin.TabularInline):
+class SeminarInline(TabularInline):
     model = Seminar
     extra = 0
     fields = ["kind", "date", "decision", "mentor_present", "coach_present"]
@@ -439,7 +439,7 @@ class CertificateAdmin(BigTableAdminMixin, SimpleHistoryAdmin):
         return obj.is_valid
 
 
-class AppointmentInline(admin.TabularInline):
+class AppointmentInline(TabularInline):
     model = Appointment
     extra = 0
     autocomplete_fields = ["institution"]

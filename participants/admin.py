@@ -39,12 +39,17 @@ from participants.models import (
 from participants.services import change_enrolment_status
 from programs.admin import ProgramAdmin as BaseProgramAdmin
 from programs.models import Program
-from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
+from trainingtracker.admin_site import (
+    BigTableAdminMixin,
+    LabelledInlineFormSet,
+    ReadOnlyAdminMixin,
+    TabularInline,
+)
 
 STAGE_LABELS = dict(ChangeProjectStage.choices)
 
 
-class EnrolmentInlineFormSet(forms.BaseInlineFormSet):
+class EnrolmentInlineFormSet(LabelledInlineFormSet):
     """Counts the seats the whole submission takes, not only each row against what is saved already."""
 
     def clean(self):
@@ -66,7 +71,7 @@ class EnrolmentInlineFormSet(forms.BaseInlineFormSet):
         )
 
 
-class EnrolmentInline(admin.TabularInline):
+class EnrolmentInline(TabularInline):
     model = Enrolment
     formset = EnrolmentInlineFormSet
     extra = 0
@@ -78,7 +83,7 @@ class EnrolmentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("participant")
 
 
-class EnrolmentOfParticipantInline(admin.TabularInline):
+class EnrolmentOfParticipantInline(TabularInline):
     model = Enrolment
     fk_name = "participant"
     extra = 0
@@ -283,7 +288,7 @@ class EnrolmentAdmin(SaveOnlyChangedMixin, BigTableAdminMixin, SimpleHistoryAdmi
         return obj.participant.is_demo
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(TabularInline):
     model = Milestone
     extra = 0
     fields = [
