@@ -43,9 +43,10 @@
             ...root.querySelectorAll(selector),
         ];
         within("select + .select2-container").forEach(nameSelect2);
-        // The "remove all" cross of a multiple choice sits inside its list of chosen items; each item has its
-        // own remove cross and the keyboard removes with Backspace, so it is hidden from assistive technology.
-        within(".select2-selection--multiple .select2-selection__clear").forEach((clear) => {
+        // The "remove all" cross (mouse only; the keyboard clears with Backspace) sits inside the chosen value,
+        // so it would be read as part of the field's name, and inside the list of a multiple choice, whose
+        // items have their own remove crosses: hidden from assistive technology.
+        within(".select2-selection__clear").forEach((clear) => {
             clear.setAttribute("aria-hidden", "true");
         });
         // filter_horizontal: the search icon names the filter box through aria-label, allowed only with a role.
