@@ -40,7 +40,7 @@ from participants import admin as participants_admin
 from participants.admin_support import PersonalDataAdminMixin
 from participants.models import ChangeProject, Enrolment, EnrolmentStatus, Participant
 from programs.models import EvaluationComponent, SeminarKind
-from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
+from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, TabularInline
 
 
 class GraduationActionForm(participants_admin.EnrolmentActionForm):
@@ -122,7 +122,7 @@ def issue_selected_certificates(modeladmin, request, queryset):
     )
 
 
-class EvaluationScoreInline(admin.TabularInline):
+class EvaluationScoreInline(TabularInline):
     model = EvaluationScore
     extra = 0
     fields = ["component", "score"]
@@ -213,7 +213,7 @@ class AttendanceCorrectionAdmin(
     participant_path = "attendance__enrolment__participant"
 
 
-class SeminarScoreInline(admin.TabularInline):
+class SeminarScoreInline(TabularInline):
     model = SeminarScore
     extra = 0
     autocomplete_fields = ["examiner", "aspect"]
@@ -223,7 +223,7 @@ class SeminarScoreInline(admin.TabularInline):
         return super().get_queryset(request).select_related("examiner", "aspect")
 
 
-class SeminarInline(admin.TabularInline):
+class SeminarInline(TabularInline):
     model = Seminar
     extra = 0
     fields = ["kind", "date", "decision", "mentor_present", "coach_present"]
@@ -509,7 +509,7 @@ class CertificateAdmin(PersonalDataAdminMixin, BigTableAdminMixin, SimpleHistory
         return obj.is_valid
 
 
-class AppointmentInline(admin.TabularInline):
+class AppointmentInline(TabularInline):
     model = Appointment
     extra = 0
     autocomplete_fields = ["institution"]

@@ -41,12 +41,12 @@ from participants.services import change_enrolment_status
 from programs.admin import InstitutionAdmin as BaseInstitutionAdmin
 from programs.admin import ProgramAdmin as BaseProgramAdmin
 from programs.models import Institution, Program
-from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin
+from trainingtracker.admin_site import BigTableAdminMixin, ReadOnlyAdminMixin, TabularInline
 
 STAGE_LABELS = dict(ChangeProjectStage.choices)
 
 
-class EnrolmentOfParticipantInline(admin.TabularInline):
+class EnrolmentOfParticipantInline(TabularInline):
     model = Enrolment
     fk_name = "participant"
     extra = 0
@@ -216,7 +216,7 @@ class EnrolmentAdmin(PersonalDataAdminMixin, SaveOnlyChangedMixin, BigTableAdmin
         return obj.participant.is_demo
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(TabularInline):
     model = Milestone
     extra = 0
     fields = [

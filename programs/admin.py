@@ -20,7 +20,7 @@ from programs.models import (
     Source,
     Subject,
 )
-from trainingtracker.admin_site import BigTableAdminMixin
+from trainingtracker.admin_site import BigTableAdminMixin, LabelledModelFormSet, TabularInline
 
 
 @admin.register(Source)
@@ -38,7 +38,7 @@ class CurriculumRulesInline(admin.StackedInline):
     max_num = 1
 
 
-class AgendaInline(admin.TabularInline):
+class AgendaInline(TabularInline):
     model = Agenda
     extra = 0
     fields = ["number", "name"]
@@ -54,19 +54,19 @@ class ProgramTypeRulesInline(admin.StackedInline):
     max_num = 1
 
 
-class EvaluationComponentInline(admin.TabularInline):
+class EvaluationComponentInline(TabularInline):
     model = EvaluationComponent
     extra = 0
     fields = ["order", "name", "weight"]
 
 
-class QualificationInline(admin.TabularInline):
+class QualificationInline(TabularInline):
     model = Qualification
     extra = 0
     fields = ["label", "min_score", "passes"]
 
 
-class SeminarAspectInline(admin.TabularInline):
+class SeminarAspectInline(TabularInline):
     model = SeminarAspect
     extra = 0
     fields = ["kind", "order", "name", "weight"]
@@ -88,8 +88,12 @@ class ProgramTypeAdmin(admin.ModelAdmin):
         SeminarAspectInline,
     ]
 
+    def get_changelist_formset(self, request, **kwargs):
+        # The list's order inputs are named after their column (LabelledModelFormSet).
+        return super().get_changelist_formset(request, formset=LabelledModelFormSet, **kwargs)
 
-class SubjectInline(admin.TabularInline):
+
+class SubjectInline(TabularInline):
     model = Subject
     extra = 0
     fields = ["order", "name"]
@@ -198,7 +202,7 @@ class ProgramStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProgramRoleInline(admin.TabularInline):
+class ProgramRoleInline(TabularInline):
     model = ProgramRole
     extra = 0
     autocomplete_fields = ["person", "source"]

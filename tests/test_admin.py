@@ -158,3 +158,22 @@ def test_admin_user_and_group_pages_render(admin_client):
     response = admin_client.get(reverse("admin:auth_group_changelist"))
 
     assert "Tim Evaluasi" in response.content.decode()
+
+
+def test_admin_table_controls_are_named_after_their_column(admin_client, settings):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    project = make_admin_graph()
+    ProgramType.objects.filter(pk=project.enrolment.program.program_type_id).update(order=1)
+
+    change_form = admin_client.get(admin_url(ChangeProject, "change", project.pk)).content.decode()
+    changelist = admin_client.get(admin_url(ProgramType, "changelist")).content.decode()
+
+    assert (
+        '<select name="milestones-0-horizon" aria-label="Horizon" id="id_milestones-0-horizon">'
+        in change_form
+    )
+    assert (
+        '<input type="checkbox" name="milestones-0-DELETE" aria-label="Delete" id="id_milestones-0-DELETE">'
+        in change_form
+    )
+    assert 'name="form-0-order" value="1" class="vIntegerField" min="0" aria-label="Order"' in changelist

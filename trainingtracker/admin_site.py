@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.forms.utils import pretty_name
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -58,7 +61,39 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ColumnLabelsMixin:
+    """For the formsets the admin shows as a table (tabular inlines, list_editable lists): names each row's
+    controls after their column. The label is shown once, in the table's header, so the inputs, selects and
+    Delete checkboxes of the rows have no <label> of their own (WCAG 1.3.1 and 4.1.2)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            widget = field.widget
+            # The wrapper (the add/change links beside a select) keeps the attrs of the widget it was built
+            # from, not those of its copy in this form, which is the one rendered.
+            while isinstance(widget, RelatedFieldWidgetWrapper):
+                widget = widget.widget
+            if not widget.is_hidden:
+                widget.attrs.setdefault("aria-label", str(field.label or pretty_name(name)))
+
+
+class LabelledInlineFormSet(ColumnLabelsMixin, forms.BaseInlineFormSet):
+    pass
+
+
+class LabelledModelFormSet(ColumnLabelsMixin, forms.BaseModelFormSet):
+    """The formset of a list_editable list (ModelAdmin.get_changelist_formset(formset=...))."""
+
+
+class TabularInline(admin.TabularInline):
+    """The project's tabular inline: its rows' controls are named after their columns (ColumnLabelsMixin).
+    A custom formset extends LabelledInlineFormSet."""
+
+    formset = LabelledInlineFormSet
+
+
+class ReadOnlyInline(TabularInline):
     """History rows: shown, never edited or deleted here."""
 
     extra = 0
