@@ -15,6 +15,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from participants.access import ALL, can_see_personal_data, institution_scope, mask, scope_by_participant
 from participants.models import Participant
+from programs.admin_zones import ProgramTimeZoneAdminMixin
 from programs.models import Program
 
 # A participant's personal data (UU 27/2022), shown only to users with participants.view_personal_data:
@@ -47,7 +48,7 @@ class MaskedHistoryHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class PersonalDataAdminMixin:
+class PersonalDataAdminMixin(ProgramTimeZoneAdminMixin):
     """For every admin whose rows belong to a participant: the rows of the user's institution scope only
     (get_queryset; an object outside it is a 404 on its change, delete and history pages, with no hint
     that it exists), and for users without participants.view_personal_data the personal fields masked in

@@ -125,6 +125,23 @@ def test_graduation_decision_time_is_in_the_programs_zone_on_the_participant_pag
     assert strip_tags(page.split('data-testid="decided-at">')[1].split("</span>")[0]) == on_page
 
 
+@pytest.mark.parametrize(("province", "zone", "on_page", "in_file"), PLACES)
+def test_admin_shows_a_decisions_time_in_its_programs_zone_in_the_list_and_on_its_page(
+    admin_client, settings, province, zone, on_page, in_file
+):
+    enrolment = meet_graduation_rules(passed_enrolment(program=program_in(province)))
+    decision = decide_graduation(enrolment=enrolment, outcome=EnrolmentStatus.PASSED, decided_by=None)
+    GraduationDecision.objects.filter(pk=decision.pk).update(decided_at=MOMENT)
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    listing = admin_client.get(reverse("admin:lifecycle_graduationdecision_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:lifecycle_graduationdecision_change", args=[decision.pk]))
+
+    assert f">{in_file}</td>" in listing
+    hour = int(in_file.split()[1][:2])  # the read-only time as Django's English admin writes it
+    assert f'<div class="readonly">May 2, 2025, {hour}:30 a.m.</div>' in page.content.decode()
+
+
 @pytest.mark.parametrize(("province", "zone", "on_page", "in_file"), PLACES[:2])
 def test_roster_export_says_when_it_was_made_in_the_programs_zone(province, zone, on_page, in_file):
     exporter = RosterExporter(program=program_in(province), user=None)
