@@ -88,6 +88,11 @@ BLANK_CELLS_HELP = gettext_lazy(
     "For a participant already stored (same NIP), an empty cell changes nothing; write - to clear a value. "
     "A change of name, institution or date of birth must be confirmed in the preview."
 )
+HEADER_HELP = gettext_lazy(
+    "The header may stand below a title and empty rows. Column names are matched ignoring case, spaces and "
+    "punctuation; a column numbering the rows (No.) is ignored. A merged cell gives its value to every row "
+    "it spans. A value in a column without a name is refused."
+)
 # The header is the row, among the first non-empty ones, that names the most known columns.
 HEADER_SEARCH_ROWS = 20
 STRAY_CELLS_SHOWN = 10
@@ -150,10 +155,11 @@ def _python_cell(value):
 
 
 def header_key(value):
-    """A header cell compared ignoring case, spaces and punctuation: "Pangkat / Gol." -> "pangkat_gol"."""
+    """A header cell compared ignoring case, spaces and punctuation: "Pangkat / Gol." -> "pangkatgol",
+    "N.I.P." -> "nip", "front_title" -> "fronttitle"."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return "_".join(re.findall(r"[^\W_]+", str(value if value is not None else "").lower()))
+    return "".join(re.findall(r"[^\W_]+", str(value if value is not None else "").lower()))
 
 
 COLUMN_KEYS = {header_key(name): column.name for column in COLUMNS for name in (column.name, *column.aliases)}

@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from participants.import_columns import BLANK_CELLS_HELP, COLUMN_NAMES, COLUMNS, ImportFileError, Table
+from participants.import_columns import (
+    BLANK_CELLS_HELP,
+    COLUMN_NAMES,
+    COLUMNS,
+    HEADER_HELP,
+    ImportFileError,
+    Table,
+)
 from participants.import_rows import CLEAR, Change, ImportPreview, RowAction, RowResult, Validator
 from participants.models import Enrolment, ImportBatch, ImportStatus, Participant
 from participants.spreadsheets import max_upload_bytes as max_upload_bytes  # for the admin and the tests
@@ -301,10 +308,14 @@ def template_xlsx():
     help_sheet = workbook.add_worksheet(_("Columns")[:31])
     help_sheet.set_column(0, 0, 18)
     help_sheet.set_column(1, 1, 90)
-    help_sheet.write_row(0, 0, [_("Column"), _("What to write")], bold)
+    help_sheet.set_column(2, 2, 50)
+    help_sheet.write_row(
+        0, 0, [_("Column"), _("What to write"), _("Also accepted as the column's name")], bold
+    )
     for index, column in enumerate(COLUMNS, start=1):
         required = _(" (required)") if column.required else ""
-        help_sheet.write_row(index, 0, [column.name, f"{column.help}{required}"])
+        help_sheet.write_row(index, 0, [column.name, f"{column.help}{required}", ", ".join(column.aliases)])
     help_sheet.write(len(COLUMNS) + 2, 1, str(BLANK_CELLS_HELP))
+    help_sheet.write(len(COLUMNS) + 3, 1, str(HEADER_HELP))
     workbook.close()
     return output.getvalue()
