@@ -96,6 +96,20 @@ HEADER_HELP = gettext_lazy(
 # The header is the row, among the first non-empty ones, that names the most known columns.
 HEADER_SEARCH_ROWS = 20
 STRAY_CELLS_SHOWN = 10
+# Columns whose texts repeat from row to row, kept once each (up to SHARED_TEXTS different texts).
+REPEATED = {
+    "front_title",
+    "back_title",
+    "gender",
+    "birth_place",
+    "rank",
+    "position",
+    "position_level",
+    "institution",
+    "status",
+    "note",
+}
+SHARED_TEXTS = 10_000
 
 
 class ImportFileError(Exception):
@@ -205,6 +219,7 @@ def build_table(records):
     check_header(raw_header, keys, list(columns.values()))
 
     rows, stray, stray_count = [], [], 0
+    shared = {}  # one str object for each repeated text (an institution on every row)
     for number, values in _chain(leading[at + 1 :], records):
         cells = {}
         for index, value in enumerate(values):
@@ -212,12 +227,14 @@ def build_table(records):
                 continue
             name = columns.get(index)
             if name is not None:
+                if name in REPEATED and value.__class__ is str and len(shared) < SHARED_TEXTS:
+                    value = shared.setdefault(value, value)
                 cells[name] = value
             elif index not in ignored:
                 stray_count += 1
                 if len(stray) < STRAY_CELLS_SHOWN:
                     stray.append(f"{column_letters(index)}{number}")
-        if cells:
+        if cells and not stray:  # once a cell is refused, the rows are only counted
             rows.append((number, cells))
     if stray:
         cells = ", ".join(stray)

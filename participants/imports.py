@@ -79,12 +79,14 @@ def read_file(*, content, filename, max_bytes=None):
         return error
 
 
-def preview_table(table, *, program, confirmed=(), progress=None):
+def preview_table(table, *, program, confirmed=(), progress=None, keep_objects=True):
     """Validate a Table read by `read_file` (or the ImportFileError it gave) against the database as it
-    is now. No side effects."""
+    is now. Without `keep_objects` the rows cannot be written (Validator.validate). No side effects."""
     if isinstance(table, ImportFileError):
         return ImportPreview(program=program, problems=table.messages)
-    return Validator(program, confirmed=confirmed).validate(table, progress=progress)
+    return Validator(program, confirmed=confirmed).validate(
+        table, progress=progress, keep_objects=keep_objects
+    )
 
 
 def write_preview(preview, *, user=None):
@@ -145,7 +147,7 @@ def create_batch(*, program, user, filename, content, max_bytes=None, progress=N
     participant.
     """
     table = read_file(content=content, filename=filename, max_bytes=max_bytes)
-    preview = preview_table(table, program=program, progress=progress)
+    preview = preview_table(table, program=program, progress=progress, keep_objects=False)
     batch = ImportBatch(program=program, user=user, filename=filename[:255], content=content)
     _keep(batch, table)
     _record(batch, preview)
@@ -156,7 +158,7 @@ def create_batch(*, program, user, filename, content, max_bytes=None, progress=N
     return batch, preview
 
 
-def batch_preview(batch, *, confirmed=(), progress=None):
+def batch_preview(batch, *, confirmed=(), progress=None, keep_objects=False):
     """The preview of a stored batch: its rows as read when it was uploaded (`ImportBatch.table`; the file
     itself is not read again), validated again against the database as it is now. No side effects."""
     if batch.table is None:  # stored before the rows were kept: read from the file
@@ -165,7 +167,9 @@ def batch_preview(batch, *, confirmed=(), progress=None):
         table = ImportFileError(*batch.table["problems"])
     else:
         table = Table.from_json(batch.table)
-    return preview_table(table, program=batch.program, confirmed=confirmed, progress=progress)
+    return preview_table(
+        table, program=batch.program, confirmed=confirmed, progress=progress, keep_objects=keep_objects
+    )
 
 
 def _keep(batch, table):
@@ -199,7 +203,7 @@ def confirm_batch(*, batch, confirmed=(), progress=None):
                 raise BatchHandled
             program = Program.objects.select_for_update().get(pk=batch.program_id)
             batch.program = program
-            preview = batch_preview(batch, confirmed=confirmed, progress=progress)
+            preview = batch_preview(batch, confirmed=confirmed, progress=progress, keep_objects=True)
             if not preview.has_errors and preview.unconfirmed:
                 return preview  # nothing written; the batch waits for the confirmations
             if preview.is_valid:
