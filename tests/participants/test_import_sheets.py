@@ -4,8 +4,11 @@ a column name), sheets that span far more cells than they use, and the rows read
 
 import datetime
 import io
+import json
+import os
 import shutil
 import subprocess
+import sys
 
 import openpyxl
 import pytest
@@ -443,3 +446,40 @@ def test_file_converted_by_libreoffice_is_read(program, tmp_path):
 
     assert outcome(result) == [(2, "new", [])]
     assert result.rows[0].participant.birth_date == datetime.date(1986, 9, 26)
+
+
+READ_IN_A_CHILD = """
+import json, os, resource, sys
+import django
+django.setup()
+from participants.spreadsheets import ImportFileError, read_table
+content = open(sys.argv[1], "rb").read()
+try:
+    outcome = len(read_table(content=content, filename="peserta.xlsx", max_bytes=5 * 1024 * 1024).rows)
+except ImportFileError as error:
+    outcome = error.messages
+print(json.dumps([outcome, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
+"""
+
+
+def test_reading_100000_rows_with_a_stray_value_each_stays_under_200_mb(tmp_path):
+    """The sheet spans A1:Z100001 for 300,000 useful cells: the stray values are reported, and reading
+    stops keeping rows at the first, so the process (its own peak RSS, Django included) stays below the
+    200 MB an import may take."""
+    path = tmp_path / "peserta.xlsx"
+    path.write_bytes(xlsx_with_far_cells(100_000, 25))
+
+    result = subprocess.run(
+        [sys.executable, "-c", READ_IN_A_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "trainingtracker.settings"},
+    )
+
+    outcome, peak_mb = json.loads(result.stdout)
+    assert outcome == [
+        "Cells Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11 and 99990 more hold values in columns without a name. "
+        "Name the columns with the template's names, or delete the cells."
+    ]
+    assert peak_mb < 200
