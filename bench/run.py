@@ -1,6 +1,10 @@
 """make bench: generate the national data set in a scratch PostgreSQL database, measure, write
 docs/benchmarks.md, drop the database.
 
+`python bench/run.py import-memory` runs only the import's memory step (bench/import_memory.py) in a scratch
+database of its own (the scratch database's name with "_import") and replaces its section of
+docs/benchmarks.md.
+
 Each measurement runs in its own process (bench/measure.py) so that one does not warm or bloat the
 next, and so that the CSV export's peak memory is that process's own. BENCH_DATABASE_URL overrides
 the scratch database (default postgres://postgres@127.0.0.1:5432/tt_bench); it is dropped and
@@ -64,6 +68,83 @@ def measure(*args, script="bench/measure.py"):
         sys.stderr.write(result.stderr)
         raise SystemExit(f"{script} {' '.join(map(str, args))} failed with exit status {result.returncode}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def import_memory():
+    """Peak RSS and time of the upload and of the preview page for sheets far larger than their rows
+    (bench/import_memory.py), each in a fresh process."""
+    files = measure("make", script="bench/import_memory.py")
+    measure("program", script="bench/import_memory.py")
+    results = {}
+    for name, made in files.items():
+        log(f"import memory: {name}")
+        uploaded = measure("upload", made["path"], script="bench/import_memory.py")
+        shown = measure("preview", uploaded["batch"], script="bench/import_memory.py")
+        results[name] = {**made, "upload": uploaded, "preview": shown}
+    return results
+
+
+IMPORT_MEMORY_TARGET_MB = 200
+IMPORT_MEMORY_HEADING = "## Import memory: sheets far larger than their rows"
+
+
+def import_memory_section(results):
+    rows = []
+    for name, result in results.items():
+        upload, shown = result["upload"], result["preview"]
+        worst = max(upload["rss_peak_mb"], shown["rss_peak_mb"])
+        outcome = upload["problems"][0] if upload["problems"] else f"{upload['rows']:,} rows to preview"
+        rows.append(
+            f"| {name} | {result['rows']:,} | {result['bytes'] / 1024:.0f} KB | {upload['rss_peak_mb']:.0f} MB, "
+            f"{upload['seconds']:.2f} s | {shown['rss_peak_mb']:.0f} MB, {shown['seconds']:.2f} s | {outcome} | "
+            f"{'met' if worst < IMPORT_MEMORY_TARGET_MB else '**not met**'} |"
+        )
+    return f"""
+
+{IMPORT_MEMORY_HEADING}
+
+`python bench/run.py import-memory` (bench/import_memory.py) on {time.strftime("%Y-%m-%d %H:%M %Z")}, in a scratch
+database of its own. Each file: a title row, the header on row 3, participants of one institution; the stray
+files add a number in column XFD or Z on every row, so that the sheet spans far more cells than it uses.
+Upload: `create_batch` (read, validate, store the rows read with the batch) in a fresh process; preview:
+`batch_preview` of that batch, as the preview page runs it, in another fresh process (the rows come from
+`ImportBatch.table`, the file is not read again). Peak RSS is the process's VmHWM (/proc/self/status; ru_maxrss
+would carry the parent's peak over exec), Python, Django and psycopg included (about 65 MB before the import). Target: under {IMPORT_MEMORY_TARGET_MB} MB.
+
+| file | rows | size | upload: peak RSS, time | preview page: peak RSS, time | outcome | target |
+|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+"""
+
+
+def write_import_memory(results, *, replace):
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if replace and IMPORT_MEMORY_HEADING in text:
+        before, _, after = text.partition("\n\n" + IMPORT_MEMORY_HEADING)
+        rest = after.partition("\n## ")
+        text = before + (("\n## " + rest[2]) if rest[1] else "")
+    path.write_text(text.rstrip("\n") + "\n" + import_memory_section(results))
+
+
+def import_memory_only():
+    name = urlparse(URL).path.lstrip("/") + "_import"
+    global ENV
+    ENV = {**ENV, "DATABASE_URL": URL.rsplit("/", 1)[0] + "/" + name}
+    log(f"scratch database {name}")
+    admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    admin_sql(f'CREATE DATABASE "{name}"')
+    try:
+        manage("migrate", "--noinput", "-v", "0")
+        results = import_memory()
+    finally:
+        admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    write_import_memory(results, replace=True)
+    for name, result in results.items():
+        log(
+            f"{name}: upload {result['upload']['rss_peak_mb']:.0f} MB {result['upload']['seconds']:.2f} s; "
+            f"preview {result['preview']['rss_peak_mb']:.0f} MB {result['preview']['seconds']:.2f} s"
+        )
 
 
 def machine():
@@ -143,6 +224,8 @@ def main():
         log(f"import of {IMPORT_ROWS} rows against django-import-export")
         measure("make-import-file", IMPORT_ROWS)
         imported = measure("import", IMPORT_ROWS)
+        log("import memory: sheets far larger than their rows")
+        memory_of_imports = import_memory()
         log(f"pages against the baseline view, {PAGE_ROUNDS} rounds, and their query plans")
         pages = measure(PAGE_ROUNDS, script="bench/pages.py")
         log(f"load test: gunicorn with 2 workers and wrk, {LOAD_SECONDS} s")
@@ -153,6 +236,7 @@ def main():
     total = time.monotonic() - started
     write_report(csv, memory, xlsx, imported, info, generate_seconds, total)
     write_scale_report(pages, small_pages, load)
+    write_import_memory(memory_of_imports, replace=False)
 
 
 def seconds(values):
@@ -401,4 +485,7 @@ read, write errors and timeouts). The dashboard's rate is {dashboard_ratio:.2f} 
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["import-memory"]:
+        import_memory_only()
+    else:
+        main()

@@ -372,8 +372,8 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/participants/importbatch/change_list.html"
 
     def get_queryset(self, request):
-        # The file's bytes stay in the database until a preview or confirmation needs them.
-        return super().get_queryset(request).defer("content")
+        # The file's bytes and rows stay in the database until a preview or confirmation needs them.
+        return super().get_queryset(request).defer("content", "table")
 
     @admin.display(description=_("file size"))
     def file_size(self, obj):
@@ -457,7 +457,10 @@ class ImportBatchAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
     def preview_view(self, request, pk):
         self._check_import_permission(request)
-        batch = get_object_or_404(ImportBatch.objects.select_related("program", "user"), pk=pk)
+        # The rows as read (batch.table) serve the preview; the file's bytes are not needed.
+        batch = get_object_or_404(
+            ImportBatch.objects.select_related("program", "user").defer("content"), pk=pk
+        )
         if request.method == "POST":
             if batch.status != ImportStatus.PREVIEW:
                 self.message_user(request, gettext("This file was already handled."), messages.WARNING)

@@ -15,6 +15,7 @@ participant without NIP); see `RowResult.needs_confirmation`.
 
 import datetime
 import functools
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from participants.import_columns import COLUMN_NAMES
 from participants.models import (
     SEAT_STATUSES,
     CapacityError,
@@ -34,7 +36,6 @@ from participants.models import (
     check_not_passed_here,
 )
 from participants.nip import normalize_nip
-from participants.spreadsheets import COLUMN_NAMES
 from programs.models import Institution, PositionLevel, Program, normalize_spaces
 
 PARTICIPANT_FIELDS = [
@@ -55,6 +56,36 @@ PARTICIPANT_FIELDS = [
 IDENTITY_COLUMNS = ("name", "institution", "birth_date")
 CLEAR = "-"  # a cell holding only this empties the field
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
+# "12 Maret 1978", "12 Mar 1978", "12-Mar-1978": Indonesian month names and their short forms (English ones
+# too, as Excel set to English writes them).
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            "januari jan january",
+            "februari pebruari feb peb february",
+            "maret mar march",
+            "april apr",
+            "mei may",
+            "juni jun june",
+            "juli jul july",
+            "agustus agu agt ags aug august",
+            "september sep sept",
+            "oktober okt oct october",
+            "november nopember nov nop",
+            "desember des dec december",
+        ],
+        start=1,
+    )
+    for name in names.split()
+}
+NAMED_MONTH_DATE = re.compile(r"(\d{1,2})[\s./-]*([^\W\d_]+)\.?[\s./-]*(\d{4})")
+# Excel counts days from 30 December 1899 (its 1900 date system); 2958465 is 31 December 9999.
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+EXCEL_LAST_DAY = 2_958_465
+# An 18-digit NIP saved as a number keeps 15 significant digits: Excel shows 1,98609E+17 or, formatted as
+# a whole number, 198609262015051000. Read as text (a CSV) neither may pass for a NIP.
+ROUNDED_NIP = re.compile(r"\d[.,]\d*e\+?\d+|\d{15}000", re.IGNORECASE)
 GENDERS = {
     "l": Gender.MALE,
     "laki-laki": Gender.MALE,
@@ -91,7 +122,7 @@ class Change:
         return self.column in IDENTITY_COLUMNS and self.old != ""
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per row: a preview may hold 100,000 of them
 class RowResult:
     number: int
     raw: dict  # column -> the cell as read
@@ -111,8 +142,12 @@ class RowResult:
 
     @property
     def values(self):
-        """The cells as text, for the preview page."""
-        return {key: _text(value) for key, value in self.raw.items()}
+        """The cells as text, for the preview page. A NIP saved as a number is not shown: its last digits
+        are lost, and the number would pass for someone's NIP."""
+        values = {key: _text(value) for key, value in self.raw.items()}
+        if "nip" in self.errors and is_rounded_nip(self.raw.get("nip")):
+            values["nip"] = ""
+        return values
 
     def add_error(self, column, message):
         self.errors.setdefault(column, []).append(str(message))
@@ -195,18 +230,34 @@ def _text(value):
     return normalize_spaces(value)
 
 
+def is_rounded_nip(value):
+    """A NIP cell that holds a number, or the text of one rounded by a spreadsheet."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and ROUNDED_NIP.fullmatch(normalize_nip(value)) is not None
+
+
 def parse_date(value):
-    """A date from a spreadsheet date cell or from 31/12/2025, 31-12-2025 or 2025-12-31."""
+    """A date from a spreadsheet date cell, an Excel serial number (a date cell formatted as a number:
+    28561 is 12 March 1978), or from 31/12/2025, 31-12-2025, 2025-12-31, 31 Desember 2025 or 31 Des 2025."""
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value <= EXCEL_LAST_DAY:
+        return EXCEL_EPOCH + datetime.timedelta(days=int(value))
     text = _text(value)
     for pattern in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+    named = NAMED_MONTH_DATE.fullmatch(text)
+    if named and named[2].lower() in MONTHS:
+        try:
+            return datetime.date(int(named[3]), MONTHS[named[2].lower()], int(named[1]))
+        except ValueError:
+            pass
     raise ValidationError(
         _("“%(value)s” is not a date; write 31/12/2025, 31-12-2025 or 2025-12-31."), params={"value": text}
     )
@@ -265,7 +316,10 @@ class Validator:
             self.institutions[key] = Institution.objects.matching_name(name).first()
         return self.institutions[key]
 
-    def validate(self, table, *, progress=None):
+    def validate(self, table, *, progress=None, keep_objects=True):
+        """The ImportPreview of the table's rows. Without `keep_objects` (a preview only shown, never
+        written) each row's Participant and Enrolment are let go once the row is judged: with 100,000 rows
+        they are most of the memory a preview takes."""
         preview = ImportPreview(program=self.program)
         existing_by_nip = self._participants_by_nip(table)
         enrolments = {
@@ -281,13 +335,17 @@ class Validator:
             ).select_related("institution")
         }
         seen = {}
+        self.holders, self.excluding = 0, []  # the seats the rows take, and the enrolments they change
         for index, (number, values) in enumerate(table.rows, start=1):
             row = RowResult(number=number, raw=values)
             self._validate_row(row, values, existing_by_nip, without_nip, enrolments, seen)
+            self._count_seat(row)
+            if not keep_objects:
+                row.participant = row.enrolment = None
             preview.rows.append(row)
             if progress and index % 1000 == 0:
                 progress(index, len(table.rows))
-        self._check_capacity(preview, enrolments)
+        self._check_capacity(preview)
         return preview
 
     def _participants_by_nip(self, table):
@@ -340,7 +398,7 @@ class Validator:
 
     def _validate_row(self, row, values, existing_by_nip, without_nip, enrolments, seen):
         raw_nip = values.get("nip")
-        if isinstance(raw_nip, int | float):
+        if is_rounded_nip(raw_nip):
             row.add_error(
                 "nip",
                 _(
@@ -486,17 +544,14 @@ class Validator:
                     row.enrolment_changed = True
         row.enrolment = enrolment
 
-    def _check_capacity(self, preview, enrolments):
-        changed = [
-            row.enrolment
-            for row in preview.rows
-            if row.action not in (RowAction.ERROR, RowAction.UNCHANGED) and row.enrolment_changed
-        ]
+    def _count_seat(self, row):
+        if row.action not in (RowAction.ERROR, RowAction.UNCHANGED) and row.enrolment_changed:
+            self.holders += row.enrolment.status in SEAT_STATUSES
+            if row.enrolment.pk is not None:
+                self.excluding.append(row.enrolment.pk)
+
+    def _check_capacity(self, preview):
         try:
-            check_capacity(
-                self.program.pk,
-                holders=sum(1 for enrolment in changed if enrolment.status in SEAT_STATUSES),
-                excluding=[enrolment.pk for enrolment in changed if enrolment.pk is not None],
-            )
+            check_capacity(self.program.pk, holders=self.holders, excluding=self.excluding)
         except CapacityError as error:
             preview.problems.append(" ".join([*error.messages, _("Nothing was written.")]))

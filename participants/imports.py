@@ -5,7 +5,8 @@ row with the model's own rules (participants/import_rows.py), show a preview in 
 an update (matched by NIP, with each field it changes, old and new), unchanged or an error, then write
 everything in one transaction or nothing. A blank cell changes nothing stored; a change of a stored
 participant's name, institution or date of birth is written only when confirmed. The uploaded bytes live
-in an ImportBatch row, so the preview and the confirmation may be served by different processes.
+in an ImportBatch row with the rows as read (`ImportBatch.table`), so that the preview and the confirmation
+may be served by different processes and the file is read once.
 
 Institutions are matched by name ignoring case and spacing (`Institution.objects.matching_name`); an
 unknown institution is an error of its row, never created silently.
@@ -18,10 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from participants.import_columns import (
+    BLANK_CELLS_HELP,
+    COLUMN_NAMES,
+    COLUMNS,
+    HEADER_HELP,
+    ImportFileError,
+    Table,
+)
 from participants.import_rows import CLEAR, Change, ImportPreview, RowAction, RowResult, Validator
 from participants.models import Enrolment, ImportBatch, ImportStatus, Participant
-from participants.spreadsheets import BLANK_CELLS_HELP, COLUMN_NAMES, COLUMNS, ImportFileError, read_table
 from participants.spreadsheets import max_upload_bytes as max_upload_bytes  # for the admin and the tests
+from participants.spreadsheets import read_table
 from programs.dataversion import bump_data_version
 from programs.models import Program
 from trainingtracker.files import csv_chunks
@@ -42,6 +51,8 @@ __all__ = [  # the import's interface, for the admin, the command and the tests
     "import_file",
     "max_upload_bytes",
     "preview_import",
+    "preview_table",
+    "read_file",
     "template_csv",
     "template_xlsx",
     "write_preview",
@@ -56,11 +67,26 @@ def preview_import(*, program, content, filename, max_bytes=None, confirmed=(), 
     """Read and validate a file without writing. Returns an ImportPreview whose problems say why a
     file cannot be read. `confirmed`: the identity keys (NIPs, or row numbers of rows without one) whose
     change of name, institution or date of birth is confirmed. No side effects."""
+    table = read_file(content=content, filename=filename, max_bytes=max_bytes)
+    return preview_table(table, program=program, confirmed=confirmed, progress=progress)
+
+
+def read_file(*, content, filename, max_bytes=None):
+    """The file's Table, or the ImportFileError that says why it cannot be read. No side effects."""
     try:
-        table = read_table(content=content, filename=filename, max_bytes=max_bytes)
+        return read_table(content=content, filename=filename, max_bytes=max_bytes)
     except ImportFileError as error:
-        return ImportPreview(program=program, problems=error.messages)
-    return Validator(program, confirmed=confirmed).validate(table, progress=progress)
+        return error
+
+
+def preview_table(table, *, program, confirmed=(), progress=None, keep_objects=True):
+    """Validate a Table read by `read_file` (or the ImportFileError it gave) against the database as it
+    is now. Without `keep_objects` the rows cannot be written (Validator.validate). No side effects."""
+    if isinstance(table, ImportFileError):
+        return ImportPreview(program=program, problems=table.messages)
+    return Validator(program, confirmed=confirmed).validate(
+        table, progress=progress, keep_objects=keep_objects
+    )
 
 
 def write_preview(preview, *, user=None):
@@ -120,10 +146,10 @@ def create_batch(*, program, user, filename, content, max_bytes=None, progress=N
     valid, identity changes still to confirm) or refused, and the counts of the preview. Writes no
     participant.
     """
-    preview = preview_import(
-        program=program, content=content, filename=filename, max_bytes=max_bytes, progress=progress
-    )
+    table = read_file(content=content, filename=filename, max_bytes=max_bytes)
+    preview = preview_table(table, program=program, progress=progress, keep_objects=False)
     batch = ImportBatch(program=program, user=user, filename=filename[:255], content=content)
+    _keep(batch, table)
     _record(batch, preview)
     if preview.has_errors:
         batch.status = ImportStatus.REFUSED
@@ -132,15 +158,26 @@ def create_batch(*, program, user, filename, content, max_bytes=None, progress=N
     return batch, preview
 
 
-def batch_preview(batch, *, confirmed=(), progress=None):
-    """The preview of a stored batch, validated again against the database as it is now."""
-    return preview_import(
-        program=batch.program,
-        content=bytes(batch.content),
-        filename=batch.filename,
-        confirmed=confirmed,
-        progress=progress,
+def batch_preview(batch, *, confirmed=(), progress=None, keep_objects=False):
+    """The preview of a stored batch: its rows as read when it was uploaded (`ImportBatch.table`; the file
+    itself is not read again), validated again against the database as it is now. No side effects."""
+    if batch.table is None:  # stored before the rows were kept: read from the file
+        table = read_file(content=bytes(batch.content), filename=batch.filename)
+    elif "problems" in batch.table:
+        table = ImportFileError(*batch.table["problems"])
+    else:
+        table = Table.from_json(batch.table)
+    return preview_table(
+        table, program=batch.program, confirmed=confirmed, progress=progress, keep_objects=keep_objects
     )
+
+
+def _keep(batch, table):
+    """Stores the rows as read (or why the file cannot be read) with the batch, for its later previews."""
+    if isinstance(table, ImportFileError):
+        batch.table = {"problems": table.messages}
+    else:
+        batch.table = table.to_json()
 
 
 def confirm_batch(*, batch, confirmed=(), progress=None):
@@ -166,7 +203,7 @@ def confirm_batch(*, batch, confirmed=(), progress=None):
                 raise BatchHandled
             program = Program.objects.select_for_update().get(pk=batch.program_id)
             batch.program = program
-            preview = batch_preview(batch, confirmed=confirmed, progress=progress)
+            preview = batch_preview(batch, confirmed=confirmed, progress=progress, keep_objects=True)
             if not preview.has_errors and preview.unconfirmed:
                 return preview  # nothing written; the batch waits for the confirmations
             if preview.is_valid:
@@ -201,10 +238,10 @@ def import_file(*, program, user, filename, content, confirmed=(), progress=None
     try:
         with transaction.atomic():
             program = Program.objects.select_for_update().get(pk=program.pk)
-            preview = preview_import(
-                program=program, content=content, filename=filename, confirmed=confirmed, progress=progress
-            )
+            table = read_file(content=content, filename=filename)
+            preview = preview_table(table, program=program, confirmed=confirmed, progress=progress)
             batch = ImportBatch(program=program, user=user, filename=filename[:255], content=content)
+            _keep(batch, table)
             if preview.is_valid:
                 write_preview(preview, user=user)
                 batch.status = ImportStatus.IMPORTED
@@ -275,10 +312,14 @@ def template_xlsx():
     help_sheet = workbook.add_worksheet(_("Columns")[:31])
     help_sheet.set_column(0, 0, 18)
     help_sheet.set_column(1, 1, 90)
-    help_sheet.write_row(0, 0, [_("Column"), _("What to write")], bold)
+    help_sheet.set_column(2, 2, 50)
+    help_sheet.write_row(
+        0, 0, [_("Column"), _("What to write"), _("Also accepted as the column's name")], bold
+    )
     for index, column in enumerate(COLUMNS, start=1):
         required = _(" (required)") if column.required else ""
-        help_sheet.write_row(index, 0, [column.name, f"{column.help}{required}"])
+        help_sheet.write_row(index, 0, [column.name, f"{column.help}{required}", ", ".join(column.aliases)])
     help_sheet.write(len(COLUMNS) + 2, 1, str(BLANK_CELLS_HELP))
+    help_sheet.write(len(COLUMNS) + 3, 1, str(HEADER_HELP))
     workbook.close()
     return output.getvalue()

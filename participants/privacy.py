@@ -99,6 +99,6 @@ def anonymise_expired(*, years, dry_run=False, user=None, today=None):
     with transaction.atomic():
         for participant in participants:
             anonymise(participant, user=user)
-        emptied = batches.update(content=b"")
+        emptied = batches.update(content=b"", table=None)
         Participant.history.filter(id__in=deleted).delete()
     return len(participants), emptied, len(deleted)

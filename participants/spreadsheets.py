@@ -1,21 +1,22 @@
-"""Reading an import file: a CSV or XLSX file's header and rows, or the reason it cannot be read.
+"""Reading an import file: a CSV or XLSX file's rows, or the reason it cannot be read.
 
-Nothing here knows participants beyond the names of the template's columns; participants/imports.py
-validates the rows. XLSX files are read by python-calamine, behind guards that run first: the file must
+The rows become a Table in participants/import_columns.py (the header, the column names); participants/
+import_rows.py validates them. XLSX files are read by python-calamine, behind guards that run first: the file must
 be a zip archive that does not unpack to far more than it holds, and no part of it may name more cells
 than an import reads (see `check_cell_extent`).
 """
 
 import csv
+import html
 import io
 import itertools
 import re
 import zipfile
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
+from participants.import_columns import ImportFileError, build_table, column_letters
 
 MAX_BYTES_DEFAULT = 5 * 1024 * 1024
 # An XLSX is a zip file: refuse one that would unpack to more than this, or that compresses
@@ -35,61 +36,15 @@ QUICK_COLUMNS = 26  # A to Z: one letter
 MAX_SHEET_CELLS = (MAX_IMPORT_ROWS + 1) * QUICK_COLUMNS
 
 
-@dataclass(frozen=True)
-class ImportColumn:
-    name: str
-    help: str
-    required: bool = False
-
-
-COLUMNS = [
-    ImportColumn(
-        "nip", gettext_lazy("18 digits, spaces allowed; empty for participants who are not ASN"), True
-    ),
-    ImportColumn("front_title", gettext_lazy("for example Dr.")),
-    ImportColumn("name", gettext_lazy("name without titles"), True),
-    ImportColumn("back_title", gettext_lazy("for example S.T., M.Si.")),
-    ImportColumn("gender", gettext_lazy("L or P (M or F); empty: taken from the NIP")),
-    ImportColumn("birth_place", gettext_lazy("place of birth")),
-    ImportColumn(
-        "birth_date", gettext_lazy("31/12/1980, 31-12-1980 or 1980-12-31; empty: taken from the NIP")
-    ),
-    ImportColumn("rank", gettext_lazy("golongan, for example IV/a")),
-    ImportColumn("position", gettext_lazy("position (jabatan)")),
-    ImportColumn("position_level", gettext_lazy("for example administrator, jpt_pratama")),
-    ImportColumn("institution", gettext_lazy("the institution's name as in the application"), True),
-    ImportColumn("email", gettext_lazy("email address")),
-    ImportColumn("phone", gettext_lazy("phone number")),
-    ImportColumn("status", gettext_lazy("enrolment status, for example registered; empty: registered")),
-    ImportColumn("note", gettext_lazy("a note on the enrolment")),
-]
-COLUMN_NAMES = [column.name for column in COLUMNS]
-BLANK_CELLS_HELP = gettext_lazy(
-    "For a participant already stored (same NIP), an empty cell changes nothing; write - to clear a value. "
-    "A change of name, institution or date of birth must be confirmed in the preview."
-)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read; `messages` say why, in the active language."""
-
-    def __init__(self, *messages):
-        self.messages = [str(message) for message in messages]
-        super().__init__("; ".join(self.messages))
-
-
-@dataclass
-class Table:
-    header: list  # column names as found in the file, normalised
-    rows: list  # (row number in the file, {column: cell value})
-
-
 def max_upload_bytes():
     return getattr(settings, "IMPORT_MAX_BYTES", MAX_BYTES_DEFAULT)
 
 
 def read_table(*, content, filename, max_bytes=None):
-    """Header and rows of a CSV or XLSX file. Raises ImportFileError with the reason it cannot be read."""
+    """The Table of a CSV or XLSX file. Raises ImportFileError with the reason it cannot be read.
+
+    The rows are read once, as a stream: only the cells of named columns are kept (import_columns.build_table).
+    """
     if max_bytes is not None and len(content) > max_bytes:
         raise ImportFileError(
             _(
@@ -105,15 +60,13 @@ def read_table(*, content, filename, max_bytes=None):
             raise ImportFileError(
                 _("This file is a spreadsheet saved with a .csv name; save it as CSV or XLSX.")
             )
-        header, rows = read_csv(content)
-    elif extension == "xlsx":
-        header, rows = read_xlsx(content)
-    else:
-        raise ImportFileError(
-            _("Files of type “%(type)s” cannot be imported; use CSV or XLSX (Excel 2007 or later).")
-            % {"type": extension or filename}
-        )
-    return check_columns(header, rows)
+        return build_table(csv_records(content))
+    if extension == "xlsx":
+        return build_table(xlsx_records(content))
+    raise ImportFileError(
+        _("Files of type “%(type)s” cannot be imported; use CSV or XLSX (Excel 2007 or later).")
+        % {"type": extension or filename}
+    )
 
 
 def _megabytes(size):
@@ -154,7 +107,12 @@ def _decode(content):
 
 
 def read_csv(content):
-    """(header, [(row number, cells)]) of a CSV file, in UTF-8 or Windows-1252, ',' or ';' between cells."""
+    """(first row, [(row number, cells)]) of a CSV file, for the tests; read_table reads csv_records."""
+    return _split(list(csv_records(content)))
+
+
+def csv_records(content):
+    """(row number, cells) of a CSV file, in UTF-8 or Windows-1252, ',' or ';' between cells."""
     text = _decode(content).replace("\x00", "")  # PostgreSQL refuses NUL characters in text
     first_line = text.split("\n", 1)[0]
     # Spreadsheet programs set to Indonesian write ';' between cells (the comma is the decimal mark).
@@ -169,16 +127,27 @@ def read_csv(content):
         raise ImportFileError(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
     if len(records) > MAX_IMPORT_ROWS + 1:
         raise too_many_rows()
+    return enumerate(records, start=1)
+
+
+def _split(records):
     if not records:
         raise ImportFileError(_("The file is empty."))
-    return records[0], [(number, record) for number, record in enumerate(records[1:], start=2)]
+    return records[0][1], records[1:]
 
 
 # XLSX --------------------------------------------------------------------------------------------------
 
 
 def read_xlsx(content):
-    """(header, [(row number, cells)]) of an XLSX file's first sheet.
+    """(first row, [(row number, cells)]) of an XLSX file's first sheet, for the tests; read_table reads
+    xlsx_records."""
+    return _split(list(xlsx_records(content)))
+
+
+def xlsx_records(content):
+    """(row number, cells) of an XLSX file's first sheet from row 1 and column A, as a stream; a merged
+    range gives its value to every row it spans (`_merged_down`).
 
     Cells are str ('' when empty), float (every number), bool, datetime.date, datetime.datetime (a date
     with a time, or an ISO 8601 cell of type "d"), datetime.time or datetime.timedelta.
@@ -195,34 +164,60 @@ def read_xlsx(content):
                     _("The workbook unpacks to far more data than it holds; it was refused as unsafe.")
                 )
             check_cell_extent(archive)
-        with CalamineWorkbook.from_filelike(io.BytesIO(content)) as workbook:
-            sheet = workbook.get_sheet_by_index(0)
-        records = _sheet_records(sheet)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet = workbook.get_sheet_by_index(0)
+        merges = sheet.merged_cell_ranges or []
     except ImportFileError:
         raise
     except Exception:  # a damaged zip or XML, a protected workbook, an XML entity: each means "unreadable"
         raise unreadable() from None
-    if not records:
-        raise ImportFileError(_("The file is empty."))
-    header = [
-        int(value) if isinstance(value, float) and value.is_integer() else value for value in records[0]
-    ]
-    return header, [(number, record) for number, record in enumerate(records[1:], start=2)]
+    with workbook:
+        if sheet.start is None:  # no cell holds a value
+            return
+        # iter_rows() starts at row 1 (rows above the first value come empty) but at the first column that
+        # holds a value. calamine reads "_x0000_" in a text as a NUL character, which PostgreSQL refuses.
+        indent = [""] * sheet.start[1]
+        rows = (
+            indent + [value.replace("\x00", "") if value.__class__ is str else value for value in row]
+            for row in sheet.iter_rows()
+        )
+        yield from _merged_down(enumerate(rows, start=1), merges, sheet.end)
 
 
-def _sheet_records(sheet):
-    """The sheet's rows from row 1 and column A, as the file numbers them."""
-    if sheet.start is None:  # no cell holds a value
-        return []
-    if sheet.end[0] + 1 > MAX_IMPORT_ROWS + 1:  # check_cell_extent refused it already
-        raise too_many_rows()
-    # iter_rows() starts at row 1 (rows above the first value come empty) but at the first column that holds
-    # a value. calamine reads "_x0000_" in a text as a NUL character, which PostgreSQL refuses: dropped.
-    indent = [""] * sheet.start[1]
-    return [
-        indent + [value.replace("\x00", "") if value.__class__ is str else value for value in row]
-        for row in sheet.iter_rows()
-    ]
+def _merged_down(records, merges, end):
+    """The records with each merged range's value (the value of its top-left cell) written into its first
+    column on every row the range spans; the range's other columns stay empty.
+
+    Excel and LibreOffice show a merged cell's value over the whole range but store it in the top-left
+    cell only. A cell merged down over rows (an institution beside its participants) is each row's value;
+    a cell merged across columns belongs to its first column, as a value shown across two columns would
+    otherwise land in a column it does not describe.
+    """
+    last_row = end[0]
+    starts = {}
+    spanned = 0
+    for (first, column), (last, _last_column) in merges:
+        if first < last and first <= last_row:
+            starts.setdefault(first, []).append((min(last, last_row), column))
+            spanned += min(last, last_row) - first
+            if spanned > MAX_SHEET_CELLS:  # overlapping ranges could make this quadratic
+                raise ImportFileError(_("The sheet's merged cells overlap; unmerge them and save again."))
+    if not starts:
+        yield from records
+        return
+    down = []  # (last row, column, value) of the ranges over the current row
+    for number, cells in records:
+        index = number - 1
+        down = [spans for spans in down if spans[0] >= index]
+        for spans in down:
+            if spans[1] >= len(cells):
+                cells.extend([""] * (spans[1] + 1 - len(cells)))
+            if cells[spans[1]] == "":
+                cells[spans[1]] = spans[2]
+        for last, column in starts.get(index, ()):
+            if column < len(cells) and cells[column] != "":
+                down.append((last, column, cells[column]))
+        yield number, cells
 
 
 # The cells a workbook names ----------------------------------------------------------------------------
@@ -265,9 +260,25 @@ class CellExtent:
         if self.cells > MAX_SHEET_CELLS:
             raise UnsafeWorkbook("more cells than an import reads")
 
-    def check(self):
+    def check(self, part, names):
         if self.rows * self.columns > MAX_SHEET_CELLS:
-            raise UnsafeWorkbook("cells spread over more rows and columns than an import reads")
+            # Not hostile by itself: a stray value far to the right or below makes a sheet this large.
+            raise ImportFileError(
+                _(
+                    "The sheet “%(sheet)s” spans the cells A1:%(corner)s, %(rows)s rows by %(columns)s columns; an "
+                    "import reads at most %(limit)s cells (%(import_rows)s rows by the columns A to Z). Delete the "
+                    "rows and columns after the participants' table (the cells may look empty), save and upload "
+                    "the file again."
+                )
+                % {
+                    "sheet": names.get(part, part),
+                    "corner": f"{column_letters(self.columns - 1)}{self.rows}",
+                    "rows": f"{self.rows:,}",
+                    "columns": f"{self.columns:,}",
+                    "limit": f"{MAX_SHEET_CELLS:,}",
+                    "import_rows": f"{MAX_IMPORT_ROWS + 1:,}",
+                }
+            )
 
 
 def check_cell_extent(archive):
@@ -278,6 +289,7 @@ def check_cell_extent(archive):
     could point anywhere. So a workbook whose other sheets hold more rows than an import is refused too.
     Reads each part as a stream and stops at the first cell beyond the limits.
     """
+    names = _sheet_names(archive)
     for info in archive.infolist():
         if info.is_dir():
             continue
@@ -285,8 +297,35 @@ def check_cell_extent(archive):
             with archive.open(info) as source:
                 extent = follow(source)
             if extent is not None:
-                extent.check()
+                extent.check(info.filename, names)
                 break
+
+
+SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _sheet_names(archive):
+    """{part name: sheet name} from the workbook's sheet list and its relations, for messages; {} when
+    they cannot be read (the part's own name is then shown)."""
+    try:
+        with archive.open("xl/workbook.xml") as source:
+            workbook = source.read(1024 * 1024)
+        with archive.open("xl/_rels/workbook.xml.rels") as source:
+            relations = source.read(1024 * 1024)
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", relations):
+        attributes = dict(ATTRIBUTE.findall(tag))
+        target = attributes.get(b"Target", b"").decode(errors="replace")
+        targets[attributes.get(b"Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    names = {}
+    for tag in SHEET_TAG.findall(workbook):
+        attributes = {key.rpartition(b":")[2]: value for key, value in ATTRIBUTE.findall(tag)}
+        if (part := targets.get(attributes.get(b"id"))) and b"name" in attributes:
+            names[part] = html.unescape(attributes[b"name"].decode(errors="replace"))
+    return names
 
 
 def _parts(source, size=1024 * 1024):
@@ -405,47 +444,3 @@ def _column_number(letters):
     for char in letters.upper() if isinstance(letters, str) else letters.upper().decode():
         number = number * 26 + ord(char) - 64
     return number
-
-
-# The header --------------------------------------------------------------------------------------------
-
-
-def _header_key(value):
-    return "_".join(str(value or "").strip().lower().replace("-", " ").split())
-
-
-def check_columns(raw_header, raw_rows):
-    """A Table of the rows that hold a value, keyed by column name. Raises ImportFileError naming unknown,
-    missing, repeated or unnamed columns, or when no row holds a value."""
-    header = [_header_key(value) for value in raw_header]
-    while header and not header[-1]:
-        header.pop()
-    problems = []
-    unknown = [
-        str(raw).strip()
-        for raw, key in zip(raw_header, header, strict=False)
-        if key and key not in COLUMN_NAMES
-    ]
-    if unknown:
-        problems.append(
-            _("Unknown columns: %(columns)s. Use the template's column names: %(names)s.")
-            % {"columns": ", ".join(f"“{name}”" for name in unknown), "names": ", ".join(COLUMN_NAMES)}
-        )
-    missing = [column.name for column in COLUMNS if column.required and column.name not in header]
-    if missing:
-        problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
-    repeated = sorted({key for key in header if key and header.count(key) > 1})
-    if repeated:
-        problems.append(_("Columns given twice: %(columns)s.") % {"columns": ", ".join(repeated)})
-    if "" in header:
-        problems.append(_("Column %(number)d has no name.") % {"number": header.index("") + 1})
-    if problems:
-        raise ImportFileError(*problems)
-    rows = [
-        (number, dict(zip(header, values, strict=False)))
-        for number, values in raw_rows
-        if any(value not in (None, "") and str(value).strip() for value in values)
-    ]
-    if not rows:
-        raise ImportFileError(_("The file has a header but no rows of participants."))
-    return Table(header=header, rows=rows)

@@ -23,8 +23,8 @@ class ImportStatus(models.TextChoices):
 class ImportBatch(models.Model):
     """An uploaded participant file and what became of it.
 
-    The file's bytes are kept in the database so that the preview and the confirmation can be served
-    by different processes or servers.
+    The file's bytes and its rows as read are kept in the database so that the preview and the
+    confirmation can be served by different processes or servers without reading the file again.
     """
 
     program = models.ForeignKey(
@@ -42,6 +42,14 @@ class ImportBatch(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     content = models.BinaryField(_("file content"))
+    # Read once at upload: every later preview and the confirmation validate these rows, not the file.
+    table = models.JSONField(
+        _("rows as read"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The file's header and rows as read at upload, or why it could not be read."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
     )

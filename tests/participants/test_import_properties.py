@@ -49,7 +49,9 @@ FILE_PROBLEMS = [
         r"Unknown columns: .+\. Use the template's column names: .+\.",
         r"Missing columns: .+\.",
         r"Columns given twice: .+\.",
-        r"Column \d+ has no name\.",
+        r"Cells? (?:[A-Z]+\d+(?:, )?)+(?: and \d+ more)? holds? (?:a value|values) in (?:a column|columns) without a name\..+",
+        r"The sheet “.*” spans the cells A1:[A-Z]+\d+, .+",
+        r"The sheet's merged cells overlap; unmerge them and save again\.",
         r"The file has a header but no rows of participants\.",
     ]
 ]

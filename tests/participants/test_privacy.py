@@ -262,7 +262,12 @@ def old_and_recent(personas):
     both = ParticipantFactory(institution=personas["institution_b"])
     EnrolmentFactory(participant=both, program=old_program, status=EnrolmentStatus.PASSED)
     EnrolmentFactory(participant=both, program=recent_program, status=EnrolmentStatus.ACTIVE)
-    ImportBatch.objects.create(program=old_program, filename="old.csv", content=f"{NIP},Andi Wijaya".encode())
+    ImportBatch.objects.create(
+        program=old_program,
+        filename="old.csv",
+        content=f"{NIP},Andi Wijaya".encode(),
+        table={"header": ["nip", "name"], "rows": [[2, NIP, "Andi Wijaya"]]},
+    )
     return old, both, certificate
 
 
@@ -331,7 +336,7 @@ def test_anonymise_expired_empties_old_import_files(old_and_recent, time_machine
         "Anonymised 2 participant(s) whose programs all ended before 2026-03-31; emptied 1 stored import "
         "file(s); deleted the history of 0 participant(s) deleted before then.\n"
     )
-    assert [bytes(batch.content) for batch in ImportBatch.objects.all()] == [b""]
+    assert [(bytes(batch.content), batch.table) for batch in ImportBatch.objects.all()] == [(b"", None)]
 
 
 def test_anonymise_expired_deletes_the_history_of_long_deleted_participants(personas, time_machine_today):
