@@ -452,6 +452,8 @@ READ_IN_A_CHILD = """
 import json, sys
 import django
 django.setup()
+from django.utils import translation
+translation.activate("en")  # the messages are asserted in English, as the parent process's tests
 from participants.spreadsheets import ImportFileError, read_table
 content = open(sys.argv[1], "rb").read()
 try:
