@@ -171,8 +171,8 @@ class Enrolment(models.Model):
             super().save(*args, **kwargs)
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
         # The status as stored, for clean(): only a graduation decision turns an enrolment into "passed".
         instance.stored_status = dict(zip(field_names, values, strict=True)).get("status")
         return instance
