@@ -170,7 +170,7 @@ def participant_panel(participant, user, *, today=None, with_projects=False):
                 "attendance_rate": rate,
                 "attendance_recorded": enrolment.attendance_recorded,
                 "minimum_attendance": rules.minimum_attendance,
-                "below_minimum": rate is not None and rate < rules.minimum_attendance,
+                "below_minimum": rules.attendance_below_minimum(rate),
                 "scores": [
                     {
                         "component": component,

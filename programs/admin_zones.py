@@ -6,6 +6,7 @@ in that program's zone while the page is made; in the list, each time column is 
 the time in the row's program's zone with the zone's name ("2025-05-02 07:30 WITA").
 """
 
+import functools
 import zoneinfo
 
 from django.contrib import admin
@@ -25,8 +26,9 @@ PROGRAM_PATHS = (
 )
 
 
+@functools.cache
 def program_path_of(model):
-    """The first of PROGRAM_PATHS that leads from `model` to Program, or None."""
+    """The first of PROGRAM_PATHS that leads from `model` to Program, or None (worked out once a model)."""
     for path in PROGRAM_PATHS:
         current = model
         try:

@@ -77,7 +77,7 @@ def program_panel(program, user, *, today=None):
     warnings = []
     for enrolment in enrolments:
         rate = enrolment.attendance_rate
-        if enrolment.status in SEAT_STATUSES and rate is not None and rate < minimum:
+        if enrolment.status in SEAT_STATUSES and rules.attendance_below_minimum(rate):
             warnings.append(enrolment)
     warnings.sort(key=lambda e: (e.attendance_rate, e.participant.name))
     by_status = {}

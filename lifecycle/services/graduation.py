@@ -74,14 +74,15 @@ def unmet_graduation_rules(*, enrolment):
     program_type = enrolment.program.program_type
     unmet = []
 
-    minimum = rules_of(program_type).minimum_attendance
+    rules = rules_of(program_type)
+    minimum = rules.minimum_attendance
     rate = enrolment.attendance_rate
     if rate is None:
         unmet.append(
             _("No attendance is recorded, so the minimum of %(minimum)s%% is not met.")
             % {"minimum": percent(minimum)}
         )
-    elif rate < minimum:
+    elif rules.attendance_below_minimum(rate):
         unmet.append(
             _("Attendance %(rate)s%% is below the minimum of %(minimum)s%%.")
             % {"rate": percent(rate), "minimum": percent(minimum)}

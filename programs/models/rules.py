@@ -175,6 +175,11 @@ class ProgramTypeRules(models.Model):
     def __str__(self):
         return str(self.program_type)
 
+    def attendance_below_minimum(self, rate):
+        """Whether an attendance rate (percent by JP) falls short of the minimum; None (nothing recorded
+        yet) is not below it. Graduation treats None as unmet on its own (lifecycle.services.graduation)."""
+        return rate is not None and rate < self.minimum_attendance
+
     def uses_organiser_code(self):
         try:
             return "organiser" in certificate_number_field_names(self.certificate_number_format)
